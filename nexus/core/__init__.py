@@ -1,0 +1,1 @@
+"""The shared kernel: configuration, databases, money, ids, errors, events, security."""

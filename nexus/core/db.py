@@ -1,0 +1,146 @@
+"""One database per service: engine, sessions and the transaction boundary.
+
+Embedded mode gives each service its own SQLite file in WAL mode with
+`synchronous=FULL` (a committed entry survives a power cut). SQLite allows one writer,
+so writes go through a dedicated single-connection engine that starts transactions
+with `BEGIN IMMEDIATE`: writers queue in the pool instead of failing with "database is
+locked", and reads never wait for them. On PostgreSQL both roles share one engine.
+
+The transaction boundary lives here and only here: a request's session commits when
+the handler succeeds and rolls back when it raises. Services only flush.
+"""
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import JSON, MetaData, Uuid, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.types import TypeEngine
+from starlette.requests import Request
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSON on SQLite, JSONB on PostgreSQL.
+JSONType: TypeEngine[Any] = JSON().with_variant(postgresql.JSONB(), "postgresql")
+UUIDType = Uuid(as_uuid=True)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_TIMEOUT_SECONDS = 60
+
+
+def new_metadata() -> MetaData:
+    """Return the MetaData of one service's own database, with deterministic names."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(begin)
+
+
+class Database:
+    """The engines and session factories of one service's database."""
+
+    def __init__(self, name: str, url: str, *, echo: bool = False) -> None:
+        self.name = name
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.write_engine = create_async_engine(
+                url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS
+            )
+            _configure_sqlite(self.write_engine, begin="BEGIN IMMEDIATE")
+            self.read_engine = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4)
+            _configure_sqlite(self.read_engine, begin="BEGIN")
+        else:
+            self.write_engine = create_async_engine(
+                url, echo=echo, pool_size=20, max_overflow=20, pool_timeout=POOL_TIMEOUT_SECONDS,
+                pool_pre_ping=True,
+            )
+            self.read_engine = self.write_engine
+        self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """Return 'sqlite' or 'postgresql'."""
+        return "sqlite" if self.is_sqlite else "postgresql"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Yield a write session that commits on success and rolls back on error."""
+        async with self._write_sessions() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """Yield a read-only session (rolled back at the end)."""
+        async with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def database_of(request: Request, service: str) -> Database:
+    """Return the Database of `service` registered on the running app."""
+    databases: dict[str, Database] = request.app.state.databases
+    return databases[service]
+
+
+def write_session_dependency(service: str) -> Callable[[Request], AsyncIterator[AsyncSession]]:
+    """Build a FastAPI dependency yielding `service`'s write session for one request."""
+
+    async def dependency(request: Request) -> AsyncIterator[AsyncSession]:
+        async with database_of(request, service).transaction() as session:
+            yield session
+
+    return dependency
+
+
+def read_session_dependency(service: str) -> Callable[[Request], AsyncIterator[AsyncSession]]:
+    """Build a FastAPI dependency yielding `service`'s read session for one request."""
+
+    async def dependency(request: Request) -> AsyncIterator[AsyncSession]:
+        async with database_of(request, service).reading() as session:
+            yield session
+
+    return dependency
+
+
+def org_uuid(value: str | uuid.UUID) -> uuid.UUID:
+    """Return `value` as a UUID (org ids arrive as strings inside tokens)."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)

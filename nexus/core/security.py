@@ -1,0 +1,133 @@
+"""Access-token verification, done locally by every service with the auth JWKS.
+
+The auth service signs short-lived JWTs with an asymmetric key (EdDSA) and publishes
+its public keys as JWKS. Any service verifies a token without calling auth: the keys
+are fetched once, cached, and fetched again only when a token names an unknown key id
+(key rotation). Each endpoint declares its permission with `require(...)`; an endpoint
+open to anyone says so with `public()`.
+"""
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+from fastapi import Request
+
+from nexus.core.errors import Forbidden, Unauthenticated
+from nexus.core.permissions import Permission, Role, role_allows
+
+ALGORITHM = "EdDSA"
+AUDIENCE = "nexus"
+JWKS_REFRESH_SECONDS_MIN = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a user acting in one organisation with one role."""
+
+    user_id: uuid.UUID
+    org_id: uuid.UUID
+    role: Role
+    token_id: str
+
+
+class TokenVerifier:
+    """Verifies access tokens against the JWKS served by the auth service."""
+
+    def __init__(self, *, client: httpx.AsyncClient, jwks_url: str, issuer: str) -> None:
+        self._client = client
+        self._jwks_url = jwks_url
+        self._issuer = issuer
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+
+    async def _refresh(self) -> None:
+        if time.monotonic() - self._fetched_at < JWKS_REFRESH_SECONDS_MIN and self._keys:
+            return
+        response = await self._client.get(self._jwks_url)
+        response.raise_for_status()
+        keys = jwt.PyJWKSet.from_dict(response.json()).keys
+        self._keys = {key.key_id: key for key in keys if key.key_id}
+        self._fetched_at = time.monotonic()
+
+    def forget_keys(self) -> None:
+        """Drop cached keys so the next token fetches the JWKS again."""
+        self._keys = {}
+        self._fetched_at = 0.0
+
+    async def verify(self, token: str) -> Principal:
+        """Return the principal of a valid access token or raise Unauthenticated."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthenticated("The access token is malformed.") from None
+        key_id = header.get("kid")
+        if not isinstance(key_id, str):
+            raise Unauthenticated("The access token names no key.")
+        if key_id not in self._keys:
+            await self._refresh()
+        key = self._keys.get(key_id)
+        if key is None:
+            raise Unauthenticated("The access token was signed by an unknown key.")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "jti", "org", "role"]},
+            )
+            return Principal(
+                user_id=uuid.UUID(claims["sub"]),
+                org_id=uuid.UUID(claims["org"]),
+                role=Role(claims["role"]),
+                token_id=str(claims["jti"]),
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("The access token has expired.") from None
+        except (jwt.PyJWTError, ValueError):
+            raise Unauthenticated("The access token is not valid.") from None
+
+
+def bearer_token(request: Request) -> str:
+    """Return the bearer token of `request` or raise Unauthenticated."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("Sign in first: send 'Authorization: Bearer <access token>'.")
+    return token.strip()
+
+
+async def authenticate(request: Request) -> Principal:
+    """Return the verified principal of `request`."""
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(bearer_token(request))
+    request.state.principal = principal
+    return principal
+
+
+class require:  # noqa: N801 - reads as a verb at the call site: Depends(require(...))
+    """A dependency that authenticates the caller and checks one permission."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(self, request: Request) -> Principal:
+        principal = await authenticate(request)
+        if not role_allows(principal.role, self.permission):
+            raise Forbidden(
+                f"Your role '{principal.role}' may not do this ({self.permission}).",
+                details={"permission": str(self.permission), "role": str(principal.role)},
+            )
+        return principal
+
+
+class public:  # noqa: N801
+    """A dependency that marks an endpoint as open to anyone, on purpose."""
+
+    async def __call__(self) -> None:
+        return None

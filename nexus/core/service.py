@@ -1,0 +1,28 @@
+"""What a service hands to the process that hosts it.
+
+The gateway (embedded mode) or `nexus serve <service>` (distributed mode) builds an
+app from `ServiceSpec`s: it mounts each router at `/api/v1/<name>`, opens the
+service's own database, migrates it, dispatches its outbox and runs its background
+workers. The same spec serves both ways of running.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+from sqlalchemy import Table
+
+from nexus.core.config import Settings
+from nexus.core.db import Database
+
+BackgroundWorker = Callable[[Database, Settings], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service's router, its outbox and the loops it needs running."""
+
+    name: str
+    router: APIRouter
+    outbox: Table | None = None
+    workers: tuple[BackgroundWorker, ...] = field(default_factory=tuple)

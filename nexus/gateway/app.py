@@ -1,0 +1,139 @@
+"""The process that hosts services: one app, every router under `/api/v1/<service>`.
+
+In embedded mode (`nexus up`) it hosts every service; `nexus serve <service>` hosts one.
+On start it opens and migrates each service's own database, starts the outbox
+dispatcher and each service's background workers, and points token verification at
+the auth JWKS (in process, or at `NEXUS_JWKS_URL`).
+"""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+from nexus import __version__
+from nexus.core import migrations
+from nexus.core.config import Settings
+from nexus.core.db import Database
+from nexus.core.errors import error_body, install_error_handlers
+from nexus.core.events import Dispatcher
+from nexus.core.observability import EdgeMiddleware, configure_logging, metrics_response
+from nexus.core.security import TokenVerifier
+from nexus.core.service import ServiceSpec
+
+API_PREFIX = "/api/v1"
+JWKS_PATH = f"{API_PREFIX}/auth/.well-known/jwks.json"
+
+
+def all_services() -> list[ServiceSpec]:
+    """Return the spec of every service, in start-up order."""
+    from nexus.auth.api import SERVICE as AUTH
+    from nexus.ledger.api import SERVICE as LEDGER
+
+    return [AUTH, LEDGER]
+
+
+def create_app(settings: Settings, *, services: Sequence[ServiceSpec] | None = None,
+               migrate: bool = True, run_workers: bool = True) -> FastAPI:
+    """Build the app hosting `services` (all of them by default)."""
+    specs = list(services) if services is not None else all_services()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        databases = {
+            spec.name: Database(spec.name, settings.database_url(spec.name), echo=settings.database_echo)
+            for spec in specs
+        }
+        app.state.databases = databases
+        if migrate:
+            for database in databases.values():
+                await migrations.upgrade(database)
+        if settings.jwks_url:
+            client = httpx.AsyncClient(timeout=10)
+            jwks_url = settings.jwks_url
+        else:
+            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://nexus")
+            jwks_url = JWKS_PATH
+        app.state.token_verifier = TokenVerifier(client=client, jwks_url=jwks_url, issuer=settings.jwt_issuer)
+        dispatcher: Dispatcher = app.state.dispatcher
+        for spec in specs:
+            if spec.outbox is not None:
+                dispatcher.add_source(databases[spec.name], spec.outbox)
+        tasks: list[asyncio.Task[None]] = []
+        if run_workers:
+            tasks.append(asyncio.create_task(dispatcher.run_forever(
+                interval_ms=settings.outbox_interval_ms, batch_max=settings.outbox_batch_max)))
+            for spec in specs:
+                for worker in spec.workers:
+                    tasks.append(asyncio.create_task(worker(databases[spec.name], settings)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await client.aclose()
+            for database in databases.values():
+                await database.dispose()
+
+    app = FastAPI(
+        title="Nexus",
+        version=__version__,
+        description="Self-hosted financial operations on a double-entry ledger.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.dispatcher = Dispatcher()
+    install_error_handlers(app)
+    app.add_middleware(EdgeMiddleware, body_bytes_max=settings.request_body_bytes_max)
+    for spec in specs:
+        app.include_router(spec.router, prefix=f"{API_PREFIX}/{spec.name}")
+    _add_operations_routes(app)
+    return app
+
+
+def _add_operations_routes(app: FastAPI) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        databases: dict[str, Database] = app.state.databases
+        checks: dict[str, str] = {}
+        for name, database in databases.items():
+            try:
+                async with database.reading() as session:
+                    await session.execute(text("SELECT 1"))
+                checks[name] = "ok"
+            except Exception as exc:  # report, never raise: this is a probe
+                checks[name] = f"unavailable: {type(exc).__name__}"
+        if all(value == "ok" for value in checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        body = error_body("not_ready", "A dependency is unavailable.", {"checks": checks})
+        return JSONResponse(body, status_code=503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return metrics_response()
+
+
+def app_from_env() -> FastAPI:
+    """Build the app from the environment (uvicorn factory for `nexus up` and `nexus serve`)."""
+    settings = Settings()
+    wanted = os.environ.get("NEXUS_SERVE_SERVICES")
+    services = all_services()
+    if wanted:
+        names = set(wanted.split(","))
+        services = [spec for spec in services if spec.name in names]
+    return create_app(settings, services=services)

@@ -1,0 +1,90 @@
+"""Typed REST client of the ledger, for other services and tools.
+
+The transport decides where the ledger is: an `httpx.ASGITransport` on the embedded
+app, or a base URL in distributed mode. Errors come back as `LedgerError` carrying the
+server's error code.
+"""
+
+import uuid
+from typing import Any
+
+import httpx
+
+from nexus.ledger import schemas
+
+PREFIX = "/api/v1/ledger"
+
+
+class LedgerError(Exception):
+    """A non-2xx answer of the ledger, with its machine-readable code."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict[str, Any]) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.details = details
+
+
+class LedgerClient:
+    """Calls the ledger API with one organisation's access token."""
+
+    def __init__(self, http: httpx.AsyncClient, *, access_token: str) -> None:
+        self._http = http
+        self._headers = {"Authorization": f"Bearer {access_token}"}
+
+    async def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                    headers: dict[str, str] | None = None) -> Any:
+        response = await self._http.request(method, PREFIX + path, json=json, params=params,
+                                            headers={**self._headers, **(headers or {})})
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                error = {"code": "http_error", "message": response.text[:500], "details": {}}
+            raise LedgerError(response.status_code, error.get("code", "http_error"),
+                              error.get("message", ""), error.get("details", {}))
+        return response.json()
+
+    async def setup(self, *, template: str, base_currency: str) -> schemas.SetupResult:
+        """Open a chart of accounts from a template."""
+        body = {"template": template, "base_currency": base_currency}
+        return schemas.SetupResult.model_validate(await self._call("POST", "/setup", json=body))
+
+    async def accounts(self) -> list[schemas.Account]:
+        """Return every account."""
+        return schemas.AccountList.model_validate(await self._call("GET", "/accounts")).items
+
+    async def create_account(self, body: schemas.AccountCreate) -> schemas.Account:
+        """Open an account."""
+        data = await self._call("POST", "/accounts", json=body.model_dump(mode="json", exclude_none=True))
+        return schemas.Account.model_validate(data)
+
+    async def post_entry(self, body: schemas.EntryCreate, *, idempotency_key: str | None = None
+                         ) -> schemas.Entry:
+        """Post one entry."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        data = await self._call("POST", "/entries", json=body.model_dump(mode="json", exclude_none=True),
+                                headers=headers)
+        return schemas.Entry.model_validate(data)
+
+    async def post_batch(self, entries: list[schemas.BatchEntryCreate]) -> schemas.BatchResult:
+        """Post entries all-or-nothing, each under its own idempotency key."""
+        body = {"entries": [e.model_dump(mode="json", exclude_none=True) for e in entries]}
+        return schemas.BatchResult.model_validate(await self._call("POST", "/entries/batch", json=body))
+
+    async def entry(self, entry_id: uuid.UUID) -> schemas.Entry:
+        """Return one entry."""
+        return schemas.Entry.model_validate(await self._call("GET", f"/entries/{entry_id}"))
+
+    async def reverse(self, entry_id: uuid.UUID) -> schemas.Entry:
+        """Reverse an entry."""
+        return schemas.Entry.model_validate(await self._call("POST", f"/entries/{entry_id}/reverse", json={}))
+
+    async def balances(self, *, as_of: str | None = None) -> schemas.BalanceSheet:
+        """Return every account's balance."""
+        params = {"as_of": as_of} if as_of else None
+        return schemas.BalanceSheet.model_validate(await self._call("GET", "/balances", params=params))
+
+    async def verify_chain(self) -> schemas.ChainReport:
+        """Recompute the hash chain."""
+        return schemas.ChainReport.model_validate(await self._call("GET", "/chain/verify"))
