@@ -54,6 +54,11 @@ class Forbidden(NexusError):
     status = 403
 
 
+class ServiceUnavailable(NexusError):
+    code = "service_unavailable"
+    status = 503
+
+
 class PayloadTooLarge(NexusError):
     code = "payload_too_large"
     status = 413

@@ -16,12 +16,13 @@ import httpx
 import jwt
 from fastapi import Request
 
-from nexus.core.errors import Forbidden, Unauthenticated
+from nexus.core.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from nexus.core.permissions import Permission, Role, role_allows
 
 ALGORITHM = "EdDSA"
 AUDIENCE = "nexus"
 JWKS_REFRESH_SECONDS_MIN = 5.0
+JWKS_MISSES_REMEMBERED_MAX = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,21 +43,29 @@ class TokenVerifier:
         self._jwks_url = jwks_url
         self._issuer = issuer
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = 0.0
+        # Unknown key ids and when they were last looked up: a new kid (rotation) is
+        # fetched at once, but a forged kid cannot make every request refetch.
+        self._misses: dict[str, float] = {}
 
-    async def _refresh(self) -> None:
-        if time.monotonic() - self._fetched_at < JWKS_REFRESH_SECONDS_MIN and self._keys:
+    async def _refresh(self, key_id: str) -> None:
+        now = time.monotonic()
+        if now - self._misses.get(key_id, -JWKS_REFRESH_SECONDS_MIN) < JWKS_REFRESH_SECONDS_MIN:
             return
-        response = await self._client.get(self._jwks_url)
-        response.raise_for_status()
-        keys = jwt.PyJWKSet.from_dict(response.json()).keys
+        if len(self._misses) > JWKS_MISSES_REMEMBERED_MAX:
+            self._misses.clear()
+        self._misses[key_id] = now
+        try:
+            response = await self._client.get(self._jwks_url)
+            response.raise_for_status()
+            keys = jwt.PyJWKSet.from_dict(response.json()).keys
+        except (httpx.HTTPError, jwt.PyJWKSetError, ValueError) as error:
+            raise ServiceUnavailable("The token signing keys cannot be fetched right now.") from error
         self._keys = {key.key_id: key for key in keys if key.key_id}
-        self._fetched_at = time.monotonic()
 
     def forget_keys(self) -> None:
         """Drop cached keys so the next token fetches the JWKS again."""
         self._keys = {}
-        self._fetched_at = 0.0
+        self._misses = {}
 
     async def verify(self, token: str) -> Principal:
         """Return the principal of a valid access token or raise Unauthenticated."""
@@ -68,7 +77,7 @@ class TokenVerifier:
         if not isinstance(key_id, str):
             raise Unauthenticated("The access token names no key.")
         if key_id not in self._keys:
-            await self._refresh()
+            await self._refresh(key_id)
         key = self._keys.get(key_id)
         if key is None:
             raise Unauthenticated("The access token was signed by an unknown key.")
