@@ -3,7 +3,6 @@
 import asyncio
 import os
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +12,12 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from nexus.core.clock import utc_now
 from nexus.core.config import SERVICES, Settings
 
-app = typer.Typer(help="Nexus: financial operations on a double-entry ledger.", no_args_is_help=True)
+app = typer.Typer(
+    help="Nexus: financial operations on a double-entry ledger.", no_args_is_help=True
+)
 ledger_app = typer.Typer(help="Ledger maintenance.", no_args_is_help=True)
 auth_app = typer.Typer(help="Authentication maintenance.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
@@ -23,8 +25,12 @@ app.add_typer(auth_app, name="auth")
 console = Console()
 errors = Console(stderr=True)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where embedded data lives "
-                                              "(default: $NEXUS_DATA_DIR or ./nexus-data).")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Where embedded data lives (default: $NEXUS_DATA_DIR or ./nexus-data)."
+    ),
+]
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -44,10 +50,18 @@ def up(
     settings = _settings(data_dir)
     if demo:
         asyncio.run(_seed_demo(settings))
-    console.print(f"Nexus is starting on [bold]http://{host}:{port}[/] "
-                  f"(data in {settings.data_dir.resolve()}); API docs at /api/docs")
-    uvicorn.run("nexus.gateway.app:app_from_env", factory=True, host=host, port=port,
-                log_level="warning", access_log=False)
+    console.print(
+        f"Nexus is starting on [bold]http://{host}:{port}[/] "
+        f"(data in {settings.data_dir.resolve()}); API docs at /api/docs"
+    )
+    uvicorn.run(
+        "nexus.gateway.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 async def _seed_demo(settings: Settings) -> None:
@@ -57,16 +71,23 @@ async def _seed_demo(settings: Settings) -> None:
     application = create_app(settings, run_workers=False)
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://nexus", timeout=600) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://nexus", timeout=600
+        ) as http:
             with console.status("Seeding the demo organisation (two years of household books)…"):
-                seeded = await demo.seed(http, today=date.today())
+                seeded = await demo.seed(http, today=utc_now().date())
     if seeded is None:
-        console.print(f"The demo organisation exists already: sign in as [bold]{demo.DEMO_EMAIL}[/] "
-                      "with the password printed when it was created.")
+        console.print(
+            f"The demo organisation exists already: sign in as [bold]{demo.DEMO_EMAIL}[/] "
+            "with the password printed when it was created."
+        )
         return
     password, count = seeded
-    console.print(f"Demo organisation ready with {count} entries. Sign in as [bold]{demo.DEMO_EMAIL}[/] "
-                  f"with password [bold]{password}[/]")
+    console.print(
+        f"Demo organisation ready with {count} entries. Sign in as [bold]{demo.DEMO_EMAIL}[/] "
+        f"with password [bold]{password}[/]",
+        soft_wrap=True,  # a wrapped password cannot be copied
+    )
 
 
 @app.command()
@@ -81,8 +102,15 @@ def serve(
         errors.print(f"[red]Unknown service '{service}'.[/] Choose one of: {', '.join(SERVICES)}.")
         raise typer.Exit(2)
     os.environ["NEXUS_SERVE_SERVICES"] = service
-    uvicorn.run("nexus.gateway.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        "nexus.gateway.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command()
@@ -131,9 +159,12 @@ def ledger_verify(
                     else:
                         healthy = False
                         broken = report.first_broken
-                        table.add_row(str(org_id), str(report.checked),
-                                      f"[red]BROKEN at link {broken.seq} (entry {broken.entry_id}): "
-                                      f"{broken.reason}[/]")
+                        table.add_row(
+                            str(org_id),
+                            str(report.checked),
+                            f"[red]BROKEN at link {broken.seq} (entry {broken.entry_id}): "
+                            f"{broken.reason}[/]",
+                        )
                 console.print(table)
                 return healthy
         finally:

@@ -27,7 +27,9 @@ def main() -> int:
             continue
         for number, line in enumerate(file.read_text().splitlines(), 1):
             if COMMIT.search(line) and not line.lstrip().startswith("#"):
-                problems.append(f"{file.relative_to(ROOT)}:{number}: commit outside the session dependency")
+                problems.append(
+                    f"{file.relative_to(ROOT)}:{number}: commit outside the session dependency"
+                )
     for root in FLOAT_FREE:
         for file in _python_files(root):
             for number, line in enumerate(file.read_text().splitlines(), 1):

@@ -7,7 +7,7 @@ organisation, which is also how real tenants are kept apart.
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,9 @@ from fastapi import FastAPI
 from nexus.core.config import Settings
 from nexus.gateway.app import create_app
 
-POSTGRES_URL = os.environ.get("NEXUS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_URL = os.environ.get(
+    "NEXUS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 SERVICES = ("auth", "ledger")
 PASSWORD = "correct horse battery staple 42"
@@ -49,7 +51,9 @@ class PostgresDatabases:
                 await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 await connection.execute(f'CREATE DATABASE "{name}"')
                 self.names.append(name)
-                base = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+                base = POSTGRES_URL.rsplit("/", 1)[0].replace(
+                    "postgresql://", "postgresql+asyncpg://"
+                )
                 urls[service] = f"{base}/{name}"
         finally:
             await connection.close()
@@ -77,13 +81,23 @@ async def require_postgres() -> None:
 
 async def make_settings(backend: str, data_dir: Path, databases: PostgresDatabases) -> Settings:
     """Return settings for a fresh Nexus on `backend` with its data under `data_dir`."""
-    values: dict[str, Any] = {"data_dir": data_dir, "log_json": True, "log_level": "WARNING",
-                              "sealer_interval_ms": 50, "outbox_interval_ms": 50}
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "log_json": True,
+        "log_level": "WARNING",
+        "sealer_interval_ms": 50,
+        "outbox_interval_ms": 50,
+    }
     if backend == "postgres":
         await require_postgres()
         urls = await databases.create(f"{os.getpid()}_{uuid.uuid4().hex[:8]}")
         values.update({f"{service}_database_url": url for service, url in urls.items()})
     return Settings(**values)
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:10]
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +114,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-async def app(backend: str, tmp_path_factory: pytest.TempPathFactory,
-              postgres_databases: PostgresDatabases) -> AsyncIterator[FastAPI]:
-    settings = await make_settings(backend, tmp_path_factory.mktemp(f"nexus-{backend}"), postgres_databases)
+async def app(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, postgres_databases: PostgresDatabases
+) -> AsyncIterator[FastAPI]:
+    settings = await make_settings(
+        backend, tmp_path_factory.mktemp(f"nexus-{backend}"), postgres_databases
+    )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
@@ -113,8 +130,3 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://nexus.test") as http:
         yield http
-
-
-@pytest.fixture
-def unique() -> Iterator[str]:
-    yield uuid.uuid4().hex[:10]

@@ -24,8 +24,9 @@ class Tenant:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-async def sign_in(client: httpx.AsyncClient, email: str, *, password: str = PASSWORD,
-                  org: uuid.UUID | None = None) -> dict[str, Any]:
+async def sign_in(
+    client: httpx.AsyncClient, email: str, *, password: str = PASSWORD, org: uuid.UUID | None = None
+) -> dict[str, Any]:
     """Return the token response for `email`, asserting success."""
     form = {"username": email, "password": password}
     if org is not None:
@@ -36,8 +37,9 @@ async def sign_in(client: httpx.AsyncClient, email: str, *, password: str = PASS
     return body
 
 
-async def sign_up(client: httpx.AsyncClient, *, email: str | None = None,
-                  org_name: str | None = None) -> Tenant:
+async def sign_up(
+    client: httpx.AsyncClient, *, email: str | None = None, org_name: str | None = None
+) -> Tenant:
     """Register a new user and organisation and sign in as its owner."""
     email = email or f"user-{uuid.uuid4().hex[:12]}@example.com"
     response = await client.post(
@@ -75,28 +77,37 @@ async def add_member(client: httpx.AsyncClient, owner: Tenant, *, role: str) -> 
     )
 
 
-async def set_up_ledger(client: httpx.AsyncClient, tenant: Tenant, *, template: str = "household",
-                        currency: str = "EUR") -> dict[str, str]:
+async def set_up_ledger(
+    client: httpx.AsyncClient, tenant: Tenant, *, template: str = "household", currency: str = "EUR"
+) -> dict[str, str]:
     """Open a chart of accounts from `template`; return {account code: id}."""
-    response = await client.post("/api/v1/ledger/setup", json={"template": template, "base_currency": currency},
-                                 headers=tenant.headers)
+    response = await client.post(
+        "/api/v1/ledger/setup",
+        json={"template": template, "base_currency": currency},
+        headers=tenant.headers,
+    )
     assert response.status_code == 201, response.text
     return {account["code"]: account["id"] for account in response.json()["accounts"]}
 
 
-def entry(day: str, description: str, *lines: tuple[str, str], currency: str = "EUR",
-          **extra: Any) -> dict[str, Any]:
+def entry(
+    day: str, description: str, *lines: tuple[str, str], currency: str = "EUR", **extra: Any
+) -> dict[str, Any]:
     """Build an entry body from (account id, amount) pairs."""
     return {
         "date": day,
         "description": description,
-        "postings": [{"account_id": account, "amount": amount, "currency": currency} for account, amount in lines],
+        "postings": [
+            {"account_id": account, "amount": amount, "currency": currency}
+            for account, amount in lines
+        ],
         **extra,
     }
 
 
-async def post(client: httpx.AsyncClient, tenant: Tenant, body: dict[str, Any], *, key: str | None = None
-               ) -> httpx.Response:
+async def post(
+    client: httpx.AsyncClient, tenant: Tenant, body: dict[str, Any], *, key: str | None = None
+) -> httpx.Response:
     """POST an entry, optionally with an Idempotency-Key."""
     headers = dict(tenant.headers)
     if key is not None:

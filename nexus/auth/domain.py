@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+import email_validator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
@@ -117,11 +118,18 @@ class LastOwner(InvalidInput):
 
 # --- emails and passwords --------------------------------------------------------------
 
+# Self-hosted teams sign in with internal mail domains (.local on a LAN, the demo's
+# demo@nexus.local). email-validator refuses special-use names unless removed from its
+# documented, module-level list; the others (.invalid, .onion, .test, ...) stay refused.
+email_validator.SPECIAL_USE_DOMAIN_NAMES = [
+    name for name in email_validator.SPECIAL_USE_DOMAIN_NAMES if name != "local"
+]
+
 
 def normalise_email(raw: str) -> str:
     """Return `raw` validated and in lower case, or raise InvalidEmail."""
     try:
-        result = validate_email(raw.strip(), check_deliverability=False)
+        result = validate_email(raw.strip(), check_deliverability=False, globally_deliverable=False)
     except EmailNotValidError as error:
         raise InvalidEmail(f"'{raw}' is not a valid email address: {error}") from None
     return result.normalized.lower()

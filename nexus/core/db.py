@@ -13,12 +13,18 @@ the handler succeeds and rolls back when it raises. Services only flush.
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, MetaData, Uuid, event
+from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.types import TypeEngine
 from starlette.requests import Request
 
@@ -33,6 +39,36 @@ NAMING_CONVENTION = {
 # JSON on SQLite, JSONB on PostgreSQL.
 JSONType: TypeEngine[Any] = JSON().with_variant(postgresql.JSONB(), "postgresql")
 UUIDType = Uuid(as_uuid=True)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC timestamp on every backend.
+
+    PostgreSQL keeps `timestamptz`; SQLite keeps text without an offset, which would
+    compare local clock times as strings. Values are converted to UTC on the way in
+    (naive values are a programmer error) and come back aware in UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use nexus.core.clock.utc_now() or an aware value")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self,
+        value: datetime | None,
+        dialect: Dialect,  # noqa: ARG002
+    ) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_TIMEOUT_SECONDS = 60
@@ -76,7 +112,11 @@ class Database:
             _configure_sqlite(self.read_engine, begin="BEGIN")
         else:
             self.write_engine = create_async_engine(
-                url, echo=echo, pool_size=20, max_overflow=20, pool_timeout=POOL_TIMEOUT_SECONDS,
+                url,
+                echo=echo,
+                pool_size=20,
+                max_overflow=20,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
                 pool_pre_ping=True,
             )
             self.read_engine = self.write_engine

@@ -6,15 +6,13 @@ errors) into `{"error": {"code", "message", "details"}}`; anything unexpected be
 500 with the request id and no internals.
 """
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = structlog.get_logger(__name__)
 
 
 class NexusError(Exception):
@@ -69,8 +67,13 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-def _json_error(status: int, code: str, message: str, details: dict[str, Any] | None = None,
-                headers: dict[str, str] | None = None) -> JSONResponse:
+def _json_error(
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
@@ -111,17 +114,9 @@ async def _handle_http_error(_: Request, exc: Exception) -> JSONResponse:
     return _json_error(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
-async def _handle_unexpected(_: Request, exc: Exception) -> JSONResponse:
-    request_id = str(structlog.contextvars.get_contextvars().get("request_id", ""))
-    log.exception("unhandled_error", error_type=type(exc).__name__)
-    return _json_error(
-        500, "internal_error", "An unexpected error occurred.", {"request_id": request_id}
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error of `app` as the standard JSON error body."""
     app.add_exception_handler(NexusError, _handle_nexus_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
-    app.add_exception_handler(Exception, _handle_unexpected)
+    # Anything else is rendered as a 500 with its request id by the edge middleware.

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -34,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.clock import utc_now
-from nexus.core.db import Database, JSONType, UUIDType
+from nexus.core.db import Database, JSONType, UTCDateTime, UUIDType
 from nexus.core.ids import new_id
 
 log = structlog.get_logger(__name__)
@@ -61,15 +60,19 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("id", UUIDType, primary_key=True),
         Column("type", String(100), nullable=False),
         Column("org_id", UUIDType, nullable=False),
-        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("occurred_at", UTCDateTime, nullable=False),
         Column("version", Integer, nullable=False),
         Column("data", JSONType, nullable=False),
-        Column("dispatched_at", DateTime(timezone=True), nullable=True),
+        Column("dispatched_at", UTCDateTime, nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
         # The dispatcher reads only undelivered rows; delivered ones leave this index.
-        Index("ix_outbox_undelivered", "id", sqlite_where=text("dispatched_at IS NULL"),
-              postgresql_where=text("dispatched_at IS NULL")),
+        Index(
+            "ix_outbox_undelivered",
+            "id",
+            sqlite_where=text("dispatched_at IS NULL"),
+            postgresql_where=text("dispatched_at IS NULL"),
+        ),
     )
 
 
@@ -80,7 +83,7 @@ def handled_events_table(metadata: MetaData) -> Table:
         metadata,
         Column("event_id", UUIDType, primary_key=True),
         Column("consumer", String(100), primary_key=True),
-        Column("handled_at", DateTime(timezone=True), nullable=False),
+        Column("handled_at", UTCDateTime, nullable=False),
         Column("sequence", BigInteger, nullable=True),
     )
 
@@ -105,6 +108,10 @@ async def publish(session: AsyncSession, outbox: Table, envelopes: Sequence[Even
 
 
 Handler = Callable[[EventEnvelope], Awaitable[None]]
+
+# After this many failed deliveries an event is set aside (kept with its last error)
+# so one broken subscriber cannot hold back every later event.
+DELIVERY_ATTEMPTS_MAX = 10
 
 
 class Dispatcher:
@@ -142,21 +149,21 @@ class Dispatcher:
         delivered: list[uuid.UUID] = []
         for row in rows:
             envelope = EventEnvelope(
-                id=row.id, type=row.type, org_id=row.org_id, occurred_at=row.occurred_at,
-                version=row.version, data=row.data,
+                id=row.id,
+                type=row.type,
+                org_id=row.org_id,
+                occurred_at=row.occurred_at,
+                version=row.version,
+                data=row.data,
             )
             try:
                 for handler in self._handlers.get(envelope.type, []) + self._handlers.get("*", []):
                     await handler(envelope)
             except Exception as exc:  # a failing subscriber must not stop the others
-                log.warning("event_handler_failed", event_id=str(row.id), error=str(exc))
-                async with database.transaction() as session:
-                    await session.execute(
-                        update(outbox)
-                        .where(outbox.c.id == row.id)
-                        .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:2000])
-                    )
-                break  # keep per-source order: retry this event before later ones
+                await self._record_failure(database, outbox, row, exc)
+                if row.attempts + 1 < DELIVERY_ATTEMPTS_MAX:
+                    break  # keep per-source order: retry this event before later ones
+                continue  # dead-lettered: kept with its error, no longer blocking the queue
             delivered.append(row.id)
         if delivered:
             async with database.transaction() as session:
@@ -164,6 +171,25 @@ class Dispatcher:
                     update(outbox).where(outbox.c.id.in_(delivered)).values(dispatched_at=utc_now())
                 )
         return len(delivered)
+
+    async def _record_failure(
+        self, database: Database, outbox: Table, row: Any, exc: Exception
+    ) -> None:
+        attempts = row.attempts + 1
+        dead = attempts >= DELIVERY_ATTEMPTS_MAX
+        log.warning(
+            "event_handler_failed",
+            event_id=str(row.id),
+            event_type=row.type,
+            attempts=attempts,
+            dead_lettered=dead,
+            error=str(exc),
+        )
+        values: dict[str, Any] = {"attempts": attempts, "last_error": str(exc)[:2000]}
+        if dead:
+            values["dispatched_at"] = utc_now()
+        async with database.transaction() as session:
+            await session.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
 
     async def run_forever(self, *, interval_ms: int, batch_max: int) -> None:
         """Dispatch until cancelled, pausing `interval_ms` when idle."""
@@ -178,8 +204,9 @@ class Dispatcher:
                 await asyncio.sleep(interval_ms / 1000)
 
 
-def event_row(*, event_type: str, org_id: uuid.UUID, data: dict[str, Any],
-              occurred_at: datetime | None = None) -> dict[str, Any]:
+def event_row(
+    *, event_type: str, org_id: uuid.UUID, data: dict[str, Any], occurred_at: datetime | None = None
+) -> dict[str, Any]:
     """Return an outbox row for JSON-ready `data` (the fast path for bulk writes)."""
     return {
         "id": new_id(),

@@ -28,6 +28,7 @@ async def upgrade(database: Database, *, revision: str = "head") -> None:
     """Run `database`'s service history up to `revision`."""
     config = alembic_config(database.name, database.url)
     async with database.write_engine.begin() as connection:
+
         def _upgrade(sync_connection: Connection) -> None:
             config.attributes["connection"] = sync_connection
             command.upgrade(config, revision)
@@ -64,7 +65,9 @@ def run_env(context: Any, metadata: MetaData) -> None:
         return
 
     async def _run() -> None:
-        engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+        engine = create_async_engine(
+            config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool
+        )
         async with engine.begin() as async_connection:
             await async_connection.run_sync(lambda c: _configure_and_run(context, c, metadata))
         await engine.dispose()

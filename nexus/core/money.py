@@ -17,7 +17,7 @@ from nexus.core.errors import InvalidInput
 # limit so that sums of many postings in a balance still fit.
 AMOUNT_MINOR_MAX = 10**15 * 100  # a quadrillion major units at two decimals
 BALANCE_MINOR_MAX = 2**62
-SCALE_MAX = 18
+SCALE_MAX = 12  # with 64-bit storage, 18 decimals would leave room for 9 units
 
 _AMOUNT_PATTERN = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_.\-]{1,15}$")
@@ -66,7 +66,7 @@ def parse_amount(text: str, *, scale: int, field: str = "amount") -> int:
     """Parse a decimal string such as "-12.34" into minor units at `scale` decimals."""
     if not isinstance(text, str) or not _AMOUNT_PATTERN.match(text):
         raise InvalidAmount(
-            f"{field} must be a decimal string such as \"-12.34\"", details={"field": field}
+            f'{field} must be a decimal string such as "-12.34"', details={"field": field}
         )
     whole, _, fraction = text.lstrip("-").partition(".")
     if len(fraction.rstrip("0")) > scale:
@@ -74,8 +74,7 @@ def parse_amount(text: str, *, scale: int, field: str = "amount") -> int:
             f"{field} {text} has more than {scale} decimals",
             details={"field": field, "scale": scale},
         )
-    fraction = fraction.rstrip("0").ljust(scale, "0")
-    minor = int(whole) * 10**scale + (int(fraction) if fraction else 0)
+    minor = int(whole + fraction.rstrip("0").ljust(scale, "0"))
     if minor > AMOUNT_MINOR_MAX:
         raise AmountOverflow(f"{field} {text} is too large", details={"field": field})
     return -minor if text.startswith("-") else minor

@@ -8,6 +8,7 @@ and records Prometheus request counts and latencies by route template.
 import logging
 import sys
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -38,7 +39,7 @@ SECURITY_HEADERS = [
 _SECRET_KEYS = {"password", "access_token", "refresh_token", "authorization", "secret", "token"}
 
 
-def _redact_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _redact_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in event.keys() & _SECRET_KEYS:
         event[key] = "[redacted]"
     return event
@@ -47,7 +48,9 @@ def _redact_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
 def configure_logging(*, level: str = "INFO", json: bool = True) -> None:
     """Send structured logs (JSON by default) with request ids to stderr."""
     renderer: Any = (
-        structlog.processors.JSONRenderer(serializer=lambda obj, **_: orjson.dumps(obj, default=str).decode())
+        structlog.processors.JSONRenderer(
+            serializer=lambda obj, **_: orjson.dumps(obj, default=str).decode()
+        )
         if json
         else structlog.dev.ConsoleRenderer()
     )
@@ -80,14 +83,57 @@ class EdgeMiddleware:
             return
         headers = dict(scope["headers"])
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:100] or str(new_id())
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        # Restored on exit: an in-process call (the JWKS fetch) must not relabel its caller.
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            await self._handle(scope, receive, send, headers=headers, request_id=request_id)
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        headers: dict[bytes, bytes],
+        request_id: str,
+    ) -> None:
         declared_length = headers.get(b"content-length")
-        if declared_length is not None and declared_length.isdigit() and int(declared_length) > self.body_bytes_max:
-            await _too_large(send, request_id, self.body_bytes_max)
+        if (
+            declared_length is not None
+            and declared_length.isdigit()
+            and int(declared_length) > self.body_bytes_max
+        ):
+            await _send_error(
+                send,
+                request_id,
+                413,
+                "payload_too_large",
+                f"The request body exceeds {self.body_bytes_max} bytes.",
+            )
             return
         status = 500
         started = time.perf_counter()
         received_bytes = 0
+        recorded = False
+        response_started = False
+
+        def record() -> None:
+            # Counted before the last byte leaves, so a client that reads /metrics next sees it.
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            elapsed = time.perf_counter() - started
+            route = _route_label(scope)
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+            if status >= 500:
+                self.log.error(
+                    "request",
+                    method=scope["method"],
+                    route=route,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
 
         async def limited_receive() -> Message:
             nonlocal received_bytes
@@ -99,50 +145,86 @@ class EdgeMiddleware:
             return message
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode("latin-1")),
                     *SECURITY_HEADERS,
                 ]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                record()
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
             status = 413
-            await _too_large(send, request_id, self.body_bytes_max)
+            if not response_started:
+                await _send_error(
+                    send,
+                    request_id,
+                    413,
+                    "payload_too_large",
+                    f"The request body exceeds {self.body_bytes_max} bytes.",
+                )
+        except Exception as error:  # the last line: a bug becomes a 500 with an id, not a trace
+            status = 500
+            self.log.exception("unhandled_error", error_type=type(error).__name__)
+            if not response_started:
+                await _send_error(
+                    send,
+                    request_id,
+                    500,
+                    "internal_error",
+                    "An unexpected error occurred.",
+                    {"request_id": request_id},
+                )
         finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", "unmatched")
-            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
-            if status >= 500:
-                self.log.error("request", method=scope["method"], route=route, status=status,
-                               duration_ms=round(elapsed * 1000, 2))
-            structlog.contextvars.unbind_contextvars("request_id")
+            record()
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, request_id: str, limit: int) -> None:
-    body = orjson.dumps(
-        error_body("payload_too_large", f"The request body exceeds {limit} bytes.", {"limit": limit})
+async def _send_error(
+    send: Send,
+    request_id: str,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"x-request-id", request_id.encode("latin-1")),
+                *SECURITY_HEADERS,
+            ],
+        }
     )
-    await send({
-        "type": "http.response.start",
-        "status": 413,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"x-request-id", request_id.encode("latin-1")),
-            *SECURITY_HEADERS,
-        ],
-    })
-    await send({"type": "http.response.body", "body": body})
+    await send(
+        {"type": "http.response.body", "body": orjson.dumps(error_body(code, message, details))}
+    )
+
+
+def _route_label(scope: Scope) -> str:
+    """Return the matched route template, e.g. /api/v1/ledger/entries/{entry_id}."""
+    template = getattr(scope.get("route"), "path", None)
+    if template is None:
+        return "unmatched"
+    path: str = scope["path"]
+    if path.startswith("/api/v1/") and not template.startswith("/api/"):
+        # Routers are included under /api/v1/<service>; the route knows only its own part.
+        service = path.split("/")[3]
+        return f"/api/v1/{service}{template}"
+    return str(template)
 
 
 def metrics_response() -> Response:

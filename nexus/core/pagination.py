@@ -11,16 +11,43 @@ class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
 
 
+def _encode(*parts: str) -> str:
+    return base64.urlsafe_b64encode("|".join(parts).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, count: int) -> list[str]:
+    try:
+        parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidCursor("The cursor is not valid; start again without it.") from None
+    if len(parts) != count:
+        raise InvalidCursor("The cursor is not valid; start again without it.")
+    return parts
+
+
 def encode_date_id(day: date, row_id: uuid.UUID) -> str:
     """Encode a (date, id) sort key as an opaque cursor."""
-    return base64.urlsafe_b64encode(f"{day.isoformat()}|{row_id}".encode()).decode().rstrip("=")
+    return _encode(day.isoformat(), str(row_id))
 
 
 def decode_date_id(cursor: str) -> tuple[date, uuid.UUID]:
     """Decode a cursor made by `encode_date_id`."""
+    day, row_id = _decode(cursor, 2)
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        day, _, row_id = text.partition("|")
         return date.fromisoformat(day), uuid.UUID(row_id)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:
+        raise InvalidCursor("The cursor is not valid; start again without it.") from None
+
+
+def encode_date_id_line(day: date, row_id: uuid.UUID, line: int) -> str:
+    """Encode a (date, id, line) sort key, for lists of lines within rows."""
+    return _encode(day.isoformat(), str(row_id), str(line))
+
+
+def decode_date_id_line(cursor: str) -> tuple[date, uuid.UUID, int]:
+    """Decode a cursor made by `encode_date_id_line`."""
+    day, row_id, line = _decode(cursor, 3)
+    try:
+        return date.fromisoformat(day), uuid.UUID(row_id), int(line)
+    except ValueError:
         raise InvalidCursor("The cursor is not valid; start again without it.") from None

@@ -59,7 +59,9 @@ class TokenVerifier:
             response.raise_for_status()
             keys = jwt.PyJWKSet.from_dict(response.json()).keys
         except (httpx.HTTPError, jwt.PyJWKSetError, ValueError) as error:
-            raise ServiceUnavailable("The token signing keys cannot be fetched right now.") from error
+            raise ServiceUnavailable(
+                "The token signing keys cannot be fetched right now."
+            ) from error
         self._keys = {key.key_id: key for key in keys if key.key_id}
 
     def forget_keys(self) -> None:
@@ -119,7 +121,7 @@ async def authenticate(request: Request) -> Principal:
     return principal
 
 
-class require:  # noqa: N801 - reads as a verb at the call site: Depends(require(...))
+class require:
     """A dependency that authenticates the caller and checks one permission."""
 
     def __init__(self, permission: Permission) -> None:
@@ -135,7 +137,7 @@ class require:  # noqa: N801 - reads as a verb at the call site: Depends(require
         return principal
 
 
-class public:  # noqa: N801
+class public:
     """A dependency that marks an endpoint as open to anyone, on purpose."""
 
     async def __call__(self) -> None:

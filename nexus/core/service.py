@@ -6,7 +6,7 @@ service's own database, migrates it, dispatches its outbox and runs its backgrou
 workers. The same spec serves both ways of running.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter
@@ -15,7 +15,7 @@ from sqlalchemy import Table
 from nexus.core.config import Settings
 from nexus.core.db import Database
 
-BackgroundWorker = Callable[[Database, Settings], Awaitable[None]]
+BackgroundWorker = Callable[[Database, Settings], Coroutine[None, None, None]]
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,13 @@ def all_services() -> list[ServiceSpec]:
     return [AUTH, LEDGER]
 
 
-def create_app(settings: Settings, *, services: Sequence[ServiceSpec] | None = None,
-               migrate: bool = True, run_workers: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    services: Sequence[ServiceSpec] | None = None,
+    migrate: bool = True,
+    run_workers: bool = True,
+) -> FastAPI:
     """Build the app hosting `services` (all of them by default)."""
     specs = list(services) if services is not None else all_services()
     configure_logging(level=settings.log_level, json=settings.log_json)
@@ -48,7 +53,9 @@ def create_app(settings: Settings, *, services: Sequence[ServiceSpec] | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         databases = {
-            spec.name: Database(spec.name, settings.database_url(spec.name), echo=settings.database_echo)
+            spec.name: Database(
+                spec.name, settings.database_url(spec.name), echo=settings.database_echo
+            )
             for spec in specs
         }
         app.state.databases = databases
@@ -59,17 +66,26 @@ def create_app(settings: Settings, *, services: Sequence[ServiceSpec] | None = N
             client = httpx.AsyncClient(timeout=10)
             jwks_url = settings.jwks_url
         else:
-            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://nexus")
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://nexus"
+            )
             jwks_url = JWKS_PATH
-        app.state.token_verifier = TokenVerifier(client=client, jwks_url=jwks_url, issuer=settings.jwt_issuer)
+        app.state.token_verifier = TokenVerifier(
+            client=client, jwks_url=jwks_url, issuer=settings.jwt_issuer
+        )
         dispatcher: Dispatcher = app.state.dispatcher
         for spec in specs:
             if spec.outbox is not None:
                 dispatcher.add_source(databases[spec.name], spec.outbox)
         tasks: list[asyncio.Task[None]] = []
         if run_workers:
-            tasks.append(asyncio.create_task(dispatcher.run_forever(
-                interval_ms=settings.outbox_interval_ms, batch_max=settings.outbox_batch_max)))
+            tasks.append(
+                asyncio.create_task(
+                    dispatcher.run_forever(
+                        interval_ms=settings.outbox_interval_ms, batch_max=settings.outbox_batch_max
+                    )
+                )
+            )
             for spec in specs:
                 for worker in spec.workers:
                     tasks.append(asyncio.create_task(worker(databases[spec.name], settings)))

@@ -49,10 +49,14 @@ def household_transactions(*, end: date, years: int = 2, seed: int = 42) -> list
     """Generate a household's transactions for `years` up to `end`, oldest first."""
     rng = random.Random(seed)
     start = end.replace(year=end.year - years) + timedelta(days=1)
-    out = [DemoTransaction(start, "Opening balance", None, "1010", "3100", 3_200_00),
-           DemoTransaction(start, "Opening balance", None, "1020", "3100", 12_500_00)]
+    out = [
+        DemoTransaction(start, "Opening balance", None, "1010", "3100", 3_200_00),
+        DemoTransaction(start, "Opening balance", None, "1020", "3100", 12_500_00),
+    ]
 
-    def add(day: date, description: str, payee: str | None, debit: str, credit: str, cents: int) -> None:
+    def add(
+        day: date, description: str, payee: str | None, debit: str, credit: str, cents: int
+    ) -> None:
         if start <= day <= end and cents > 0:
             out.append(DemoTransaction(day, description, payee, debit, credit, cents))
 
@@ -60,9 +64,23 @@ def household_transactions(*, end: date, years: int = 2, seed: int = 42) -> list
     restaurants = ["Trattoria Roma", "Sushi Ko", "The Green Fork", "Burger Bros", "Café Central"]
     for month in _months(start, end):
         raise_percent = 100 + 3 * (month.year - start.year)  # a 3% raise each January
-        add(month.replace(day=25), "Salary", "Acme GmbH", "1010", "4010", 4_200_00 * raise_percent // 100)
+        add(
+            month.replace(day=25),
+            "Salary",
+            "Acme GmbH",
+            "1010",
+            "4010",
+            4_200_00 * raise_percent // 100,
+        )
         add(month, "Rent", "Hausverwaltung Schmidt", "5010", "1010", 1_350_00)
-        add(month.replace(day=3), "Electricity and gas", "Stadtwerke", "5040", "1010", _cents(rng, 85, 160))
+        add(
+            month.replace(day=3),
+            "Electricity and gas",
+            "Stadtwerke",
+            "5040",
+            "1010",
+            _cents(rng, 85, 160),
+        )
         add(month.replace(day=5), "Internet and phone", "Telekom", "5040", "1010", 49_99)
         add(month.replace(day=7), "Netflix", "Netflix", "5110", "2010", 15_99)
         add(month.replace(day=9), "Spotify", "Spotify", "5110", "2010", 10_99)
@@ -74,22 +92,61 @@ def household_transactions(*, end: date, years: int = 2, seed: int = 42) -> list
             add(month.replace(day=15), "Household insurance", "Allianz", "5070", "1010", 142_50)
         for _ in range(rng.randint(5, 8)):
             day = month + timedelta(days=rng.randint(0, 27))
-            add(day, "Groceries", rng.choice(grocers), "5020", rng.choice(["1010", "2010"]), _cents(rng, 18, 140))
+            add(
+                day,
+                "Groceries",
+                rng.choice(grocers),
+                "5020",
+                rng.choice(["1010", "2010"]),
+                _cents(rng, 18, 140),
+            )
         for _ in range(rng.randint(3, 7)):
             day = month + timedelta(days=rng.randint(0, 27))
             add(day, "Dinner", rng.choice(restaurants), "5030", "2010", _cents(rng, 22, 95))
         for _ in range(rng.randint(1, 4)):
             day = month + timedelta(days=rng.randint(0, 27))
-            add(day, "Shopping", rng.choice(["Zalando", "Amazon", "IKEA", "MediaMarkt"]), "5090", "2010",
-                _cents(rng, 15, 220))
+            add(
+                day,
+                "Shopping",
+                rng.choice(["Zalando", "Amazon", "IKEA", "MediaMarkt"]),
+                "5090",
+                "2010",
+                _cents(rng, 15, 220),
+            )
         if rng.random() < 0.35:
-            add(month + timedelta(days=rng.randint(0, 27)), "Pharmacy", "Apotheke", "5060", "1010",
-                _cents(rng, 8, 60))
+            add(
+                month + timedelta(days=rng.randint(0, 27)),
+                "Pharmacy",
+                "Apotheke",
+                "5060",
+                "1010",
+                _cents(rng, 8, 60),
+            )
         if month.month in (3, 8, 12):
-            add(month.replace(day=12), "Holiday trip", rng.choice(["Lufthansa", "Booking.com"]), "5100", "2010",
-                _cents(rng, 400, 1400))
-        add(month.replace(day=20), "Cash withdrawal", "ATM", "1030", "1010", rng.choice([50_00, 100_00, 150_00]))
-        add(month.replace(day=21), "Market and bakery (cash)", None, "5020", "1030", _cents(rng, 30, 90))
+            add(
+                month.replace(day=12),
+                "Holiday trip",
+                rng.choice(["Lufthansa", "Booking.com"]),
+                "5100",
+                "2010",
+                _cents(rng, 400, 1400),
+            )
+        add(
+            month.replace(day=20),
+            "Cash withdrawal",
+            "ATM",
+            "1030",
+            "1010",
+            rng.choice([50_00, 100_00, 150_00]),
+        )
+        add(
+            month.replace(day=21),
+            "Market and bakery (cash)",
+            None,
+            "5020",
+            "1030",
+            _cents(rng, 30, 90),
+        )
         add(month.replace(day=27), "Bank fees", "Bank", "5120", "1010", 4_90)
     out.sort(key=lambda t: t.day)
     _pay_off_card(out, start=start, end=end)
@@ -106,10 +163,14 @@ def _pay_off_card(transactions: list[DemoTransaction], *, start: date, end: date
     for month, total in by_month.items():
         due = (month + timedelta(days=32)).replace(day=15)
         if start <= due <= end:
-            transactions.append(DemoTransaction(due, "Credit card payment", "Visa", "2010", "1010", total))
+            transactions.append(
+                DemoTransaction(due, "Credit card payment", "Visa", "2010", "1010", total)
+            )
 
 
-def entries_for(transactions: list[DemoTransaction], accounts: dict[str, str]) -> list[schemas.BatchEntryCreate]:
+def entries_for(
+    transactions: list[DemoTransaction], accounts: dict[str, str]
+) -> list[schemas.BatchEntryCreate]:
     """Turn demo transactions into batch entries with stable idempotency keys."""
     return [
         schemas.BatchEntryCreate(
@@ -118,10 +179,16 @@ def entries_for(transactions: list[DemoTransaction], accounts: dict[str, str]) -
             description=t.description,
             payee=t.payee,
             postings=[
-                schemas.PostingIn(account_id=accounts[t.debit_code], amount=_decimal(t.amount_cents),
-                                  currency=DEMO_CURRENCY),
-                schemas.PostingIn(account_id=accounts[t.credit_code], amount=_decimal(-t.amount_cents),
-                                  currency=DEMO_CURRENCY),
+                schemas.PostingIn(
+                    account_id=accounts[t.debit_code],
+                    amount=_decimal(t.amount_cents),
+                    currency=DEMO_CURRENCY,
+                ),
+                schemas.PostingIn(
+                    account_id=accounts[t.credit_code],
+                    amount=_decimal(-t.amount_cents),
+                    currency=DEMO_CURRENCY,
+                ),
             ],
         )
         for number, t in enumerate(transactions)
@@ -135,18 +202,22 @@ def _decimal(cents: int) -> str:
 
 async def seed(http: httpx.AsyncClient, *, today: date) -> tuple[str, int] | None:
     """Create the demo user and organisation with its history; None if it already exists."""
-    password = "demo-" + secrets.token_urlsafe(12)
-    registered = await http.post("/api/v1/auth/register", json={
-        "email": DEMO_EMAIL, "password": password, "org_name": DEMO_ORG, "name": "Demo User"})
+    password = secrets.token_urlsafe(15)  # random, and free of the email (a weak-password rule)
+    registered = await http.post(
+        "/api/v1/auth/register",
+        json={"email": DEMO_EMAIL, "password": password, "org_name": DEMO_ORG, "name": "Demo User"},
+    )
     if registered.status_code == 409:
         return None
     registered.raise_for_status()
-    token = await http.post("/api/v1/auth/token", data={"username": DEMO_EMAIL, "password": password})
+    token = await http.post(
+        "/api/v1/auth/token", data={"username": DEMO_EMAIL, "password": password}
+    )
     token.raise_for_status()
     ledger = LedgerClient(http, access_token=token.json()["access_token"])
     chart = await ledger.setup(template="household", base_currency=DEMO_CURRENCY)
     accounts = {account.code: str(account.id) for account in chart.accounts}
     entries = entries_for(household_transactions(end=today), accounts)
     for start in range(0, len(entries), BATCH_SIZE):
-        await ledger.post_batch(entries[start:start + BATCH_SIZE])
+        await ledger.post_batch(entries[start : start + BATCH_SIZE])
     return password, len(entries)

@@ -1,7 +1,7 @@
 """HTTP routes of the ledger: parse, call the service, render. No rules live here."""
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -11,7 +11,12 @@ from nexus.core.config import Settings
 from nexus.core.db import read_session_dependency, write_session_dependency
 from nexus.core.errors import InvalidInput, PayloadTooLarge
 from nexus.core.money import parse_amount
-from nexus.core.pagination import decode_date_id, encode_date_id
+from nexus.core.pagination import (
+    decode_date_id,
+    decode_date_id_line,
+    encode_date_id,
+    encode_date_id_line,
+)
 from nexus.core.permissions import Permission
 from nexus.core.security import Principal, require
 from nexus.core.service import ServiceSpec
@@ -29,8 +34,10 @@ PeriodCloser = Annotated[Principal, Depends(require(Permission.LEDGER_PERIODS_CL
 Auditor = Annotated[Principal, Depends(require(Permission.LEDGER_AUDIT))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 AsOf = Annotated[date | None, Query(description="Balance at the end of this date (default: now).")]
-KnownAt = Annotated[datetime | None, Query(
-    description="Leave out postings recorded after this time: the books as they were known then.")]
+KnownAt = Annotated[
+    datetime | None,
+    Query(description="Leave out postings recorded after this time: the books as known then."),
+]
 
 
 def _settings(request: Request) -> Settings:
@@ -45,7 +52,7 @@ class MissingTimezone(InvalidInput):
 def _aware(known_at: datetime | None) -> datetime | None:
     if known_at is not None and known_at.tzinfo is None:
         raise MissingTimezone("known_at must carry a timezone, e.g. 2026-11-01T00:00:00Z.")
-    return known_at
+    return known_at.astimezone(UTC) if known_at is not None else None
 
 
 # --- set-up, currencies, FX, periods ---------------------------------------------------
@@ -61,8 +68,9 @@ async def get_settings(session: ReadSession, principal: Reader) -> schemas.Ledge
 
 
 @router.post("/setup", response_model=schemas.SetupResult, status_code=status.HTTP_201_CREATED)
-async def setup(body: schemas.SetupRequest, session: WriteSession, principal: AccountManager
-                ) -> schemas.SetupResult:
+async def setup(
+    body: schemas.SetupRequest, session: WriteSession, principal: AccountManager
+) -> schemas.SetupResult:
     """Choose the base currency and open a chart of accounts from a template."""
     return await service.setup(session, org_id=principal.org_id, body=body)
 
@@ -74,39 +82,56 @@ async def list_currencies(session: ReadSession, principal: Reader) -> schemas.As
 
 
 @router.post("/currencies", response_model=schemas.Asset, status_code=status.HTTP_201_CREATED)
-async def create_currency(body: schemas.AssetCreate, session: WriteSession, principal: AccountManager
-                          ) -> schemas.Asset:
+async def create_currency(
+    body: schemas.AssetCreate, session: WriteSession, principal: AccountManager
+) -> schemas.Asset:
     """Define a custom asset (shares, points, a token) with its own number of decimals."""
     return await service.create_asset(session, org_id=principal.org_id, body=body)
 
 
 @router.post("/fx-rates", response_model=schemas.FxRateList, status_code=status.HTTP_201_CREATED)
-async def add_fx_rates(body: schemas.FxRatesIn, session: WriteSession, principal: Poster
-                       ) -> schemas.FxRateList:
+async def add_fx_rates(
+    body: schemas.FxRatesIn, session: WriteSession, principal: Poster
+) -> schemas.FxRateList:
     """Record exchange rates by date; a new rate for the same pair and date replaces the old."""
-    return schemas.FxRateList(items=await service.add_fx_rates(session, org_id=principal.org_id,
-                                                               rates=body.rates))
+    return schemas.FxRateList(
+        items=await service.add_fx_rates(session, org_id=principal.org_id, rates=body.rates)
+    )
 
 
 @router.get("/fx-rates", response_model=schemas.FxRateList)
 async def list_fx_rates(
-    request: Request, session: ReadSession, principal: Reader,
-    base: str | None = None, quote: str | None = None,
+    request: Request,
+    session: ReadSession,
+    principal: Reader,
+    base: str | None = None,
+    quote: str | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> schemas.FxRateList:
     """Exchange rates, newest first."""
-    rows = await repository.list_fx_rates(session, org_id=principal.org_id, base=base, quote=quote,
-                                          date_from=date_from, date_to=date_to,
-                                          limit=_limit(request, limit))
-    return schemas.FxRateList(items=[
-        schemas.FxRate(base=r.base, quote=r.quote, date=r.date, rate=r.rate, source=r.source) for r in rows])
+    rows = await repository.list_fx_rates(
+        session,
+        org_id=principal.org_id,
+        base=base,
+        quote=quote,
+        date_from=date_from,
+        date_to=date_to,
+        limit=_limit(request, limit),
+    )
+    return schemas.FxRateList(
+        items=[
+            schemas.FxRate(base=r.base, quote=r.quote, date=r.date, rate=r.rate, source=r.source)
+            for r in rows
+        ]
+    )
 
 
 @router.post("/periods/close", response_model=schemas.LedgerSettings)
-async def close_period(body: schemas.PeriodClose, session: WriteSession, principal: PeriodCloser
-                       ) -> schemas.LedgerSettings:
+async def close_period(
+    body: schemas.PeriodClose, session: WriteSession, principal: PeriodCloser
+) -> schemas.LedgerSettings:
     """Close the books through a date: entries dated on or before it are refused."""
     return await service.close_period(session, org_id=principal.org_id, through=body.through)
 
@@ -115,153 +140,258 @@ async def close_period(body: schemas.PeriodClose, session: WriteSession, princip
 
 
 @router.post("/accounts", response_model=schemas.Account, status_code=status.HTTP_201_CREATED)
-async def create_account(body: schemas.AccountCreate, session: WriteSession, principal: AccountManager
-                         ) -> schemas.Account:
+async def create_account(
+    body: schemas.AccountCreate, session: WriteSession, principal: AccountManager
+) -> schemas.Account:
     """Open an account."""
     return await service.create_account(session, org_id=principal.org_id, body=body)
 
 
 @router.get("/accounts", response_model=schemas.AccountList)
-async def list_accounts(session: ReadSession, principal: Reader, include_closed: bool = True
-                        ) -> schemas.AccountList:
+async def list_accounts(
+    session: ReadSession, principal: Reader, include_closed: bool = True
+) -> schemas.AccountList:
     """Every account of the organisation, ordered by code."""
-    return schemas.AccountList(items=await service.list_accounts(
-        session, org_id=principal.org_id, include_closed=include_closed))
+    return schemas.AccountList(
+        items=await service.list_accounts(
+            session, org_id=principal.org_id, include_closed=include_closed
+        )
+    )
 
 
 @router.get("/accounts/{account_id}", response_model=schemas.Account)
-async def get_account(account_id: uuid.UUID, session: ReadSession, principal: Reader) -> schemas.Account:
+async def get_account(
+    account_id: uuid.UUID, session: ReadSession, principal: Reader
+) -> schemas.Account:
     """One account."""
     row = await service.get_account(session, org_id=principal.org_id, account_id=account_id)
-    return service.render_account(row, custom_scales=await service.scales_of(session, org_id=principal.org_id))
+    return service.render_account(
+        row, custom_scales=await service.scales_of(session, org_id=principal.org_id)
+    )
 
 
 @router.patch("/accounts/{account_id}", response_model=schemas.Account)
-async def update_account(account_id: uuid.UUID, body: schemas.AccountUpdate, session: WriteSession,
-                         principal: AccountManager) -> schemas.Account:
+async def update_account(
+    account_id: uuid.UUID,
+    body: schemas.AccountUpdate,
+    session: WriteSession,
+    principal: AccountManager,
+) -> schemas.Account:
     """Rename, re-code, move or re-floor an account (type and currency are fixed)."""
-    return await service.update_account(session, org_id=principal.org_id, account_id=account_id, body=body)
+    return await service.update_account(
+        session, org_id=principal.org_id, account_id=account_id, body=body
+    )
 
 
 @router.post("/accounts/{account_id}/close", response_model=schemas.Account)
-async def close_account(account_id: uuid.UUID, session: WriteSession, principal: AccountManager
-                        ) -> schemas.Account:
+async def close_account(
+    account_id: uuid.UUID, session: WriteSession, principal: AccountManager
+) -> schemas.Account:
     """Close an account whose balance is zero; nothing can be posted to it afterwards."""
-    return await service.set_account_closed(session, org_id=principal.org_id, account_id=account_id,
-                                            closed=True)
+    return await service.set_account_closed(
+        session, org_id=principal.org_id, account_id=account_id, closed=True
+    )
 
 
 @router.post("/accounts/{account_id}/reopen", response_model=schemas.Account)
-async def reopen_account(account_id: uuid.UUID, session: WriteSession, principal: AccountManager
-                         ) -> schemas.Account:
+async def reopen_account(
+    account_id: uuid.UUID, session: WriteSession, principal: AccountManager
+) -> schemas.Account:
     """Reopen a closed account."""
-    return await service.set_account_closed(session, org_id=principal.org_id, account_id=account_id,
-                                            closed=False)
+    return await service.set_account_closed(
+        session, org_id=principal.org_id, account_id=account_id, closed=False
+    )
 
 
 @router.get("/accounts/{account_id}/balance", response_model=schemas.AccountBalance)
-async def account_balance(account_id: uuid.UUID, session: ReadSession, principal: Reader,
-                          as_of: AsOf = None, known_at: KnownAt = None) -> schemas.AccountBalance:
+async def account_balance(
+    account_id: uuid.UUID,
+    session: ReadSession,
+    principal: Reader,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> schemas.AccountBalance:
     """One account's balance per currency, now or as of a date (and as known at a time)."""
-    return await service.account_balance(session, org_id=principal.org_id, account_id=account_id,
-                                         as_of=as_of, known_at=_aware(known_at))
+    return await service.account_balance(
+        session,
+        org_id=principal.org_id,
+        account_id=account_id,
+        as_of=as_of,
+        known_at=_aware(known_at),
+    )
 
 
 @router.get("/accounts/{account_id}/history", response_model=schemas.AccountHistory)
 async def account_history(
-    request: Request, account_id: uuid.UUID, session: ReadSession, principal: Reader,
+    request: Request,
+    account_id: uuid.UUID,
+    session: ReadSession,
+    principal: Reader,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None, cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    cursor: str | None = None,
 ) -> schemas.AccountHistory:
     """One account's postings, oldest first, with the running balance after each."""
     lines, last = await service.account_history(
-        session, org_id=principal.org_id, account_id=account_id, date_from=date_from, date_to=date_to,
-        after=decode_date_id(cursor) if cursor else None, limit=_limit(request, limit))
-    return schemas.AccountHistory(items=lines, next_cursor=encode_date_id(*last) if last else None)
+        session,
+        org_id=principal.org_id,
+        account_id=account_id,
+        date_from=date_from,
+        date_to=date_to,
+        after=decode_date_id_line(cursor) if cursor else None,
+        limit=_limit(request, limit),
+    )
+    return schemas.AccountHistory(
+        items=lines, next_cursor=encode_date_id_line(*last) if last else None
+    )
 
 
 @router.get("/balances", response_model=schemas.BalanceSheet)
-async def balances(session: ReadSession, principal: Reader, as_of: AsOf = None, known_at: KnownAt = None
-                   ) -> schemas.BalanceSheet:
+async def balances(
+    session: ReadSession, principal: Reader, as_of: AsOf = None, known_at: KnownAt = None
+) -> schemas.BalanceSheet:
     """Every account's balance per currency, own and rolled up to its parents."""
-    return await service.balance_sheet(session, org_id=principal.org_id, as_of=as_of,
-                                       known_at=_aware(known_at))
+    return await service.balance_sheet(
+        session, org_id=principal.org_id, as_of=as_of, known_at=_aware(known_at)
+    )
 
 
 # --- entries ---------------------------------------------------------------------------
 
 
 @router.post("/entries", response_model=schemas.Entry, status_code=status.HTTP_201_CREATED)
-async def post_entry(request: Request, response: Response, body: schemas.EntryCreate, session: WriteSession,
-                     principal: Poster, idempotency_key: IdempotencyKey = None) -> schemas.Entry:
+async def post_entry(
+    request: Request,
+    response: Response,
+    body: schemas.EntryCreate,
+    session: WriteSession,
+    principal: Poster,
+    idempotency_key: IdempotencyKey = None,
+) -> schemas.Entry:
     """Post a balanced journal entry. With an Idempotency-Key a retry returns the first result."""
-    [draft] = await service.parse_entries(session, org_id=principal.org_id, bodies=[body], batch=False)
+    [draft] = await service.parse_entries(
+        session, org_id=principal.org_id, bodies=[body], batch=False
+    )
     request_hash = domain.request_hash(body.model_dump(mode="json")) if idempotency_key else None
     [outcome] = await service.post_entries(
-        session, org_id=principal.org_id, user_id=principal.user_id, settings=_settings(request),
-        requests=[service.PostRequest(draft=draft, idempotency_key=idempotency_key,
-                                      request_hash=request_hash)])
+        session,
+        org_id=principal.org_id,
+        user_id=principal.user_id,
+        settings=_settings(request),
+        requests=[
+            service.PostRequest(
+                draft=draft, idempotency_key=idempotency_key, request_hash=request_hash
+            )
+        ],
+    )
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return await service.get_entry(session, org_id=principal.org_id, entry_id=outcome.entry_id)
 
 
-@router.post("/entries/batch", response_model=schemas.BatchResult, status_code=status.HTTP_201_CREATED)
-async def post_batch(request: Request, body: schemas.BatchCreate, session: WriteSession, principal: Poster
-                     ) -> schemas.BatchResult:
+@router.post(
+    "/entries/batch", response_model=schemas.BatchResult, status_code=status.HTTP_201_CREATED
+)
+async def post_batch(
+    request: Request, body: schemas.BatchCreate, session: WriteSession, principal: Poster
+) -> schemas.BatchResult:
     """Post up to 10,000 entries all-or-nothing, each with its own idempotency key."""
     limit = _settings(request).batch_entries_max
     if len(body.entries) > limit:
         raise PayloadTooLarge(f"A batch holds at most {limit} entries.", details={"max": limit})
-    drafts = await service.parse_entries(session, org_id=principal.org_id, bodies=body.entries, batch=True)
+    drafts = await service.parse_entries(
+        session, org_id=principal.org_id, bodies=body.entries, batch=True
+    )
     requests = [
-        service.PostRequest(draft=draft, idempotency_key=item.idempotency_key,
-                            request_hash=domain.request_hash(item.model_dump(mode="json",
-                                                                             exclude={"idempotency_key"})))
+        service.PostRequest(
+            draft=draft,
+            idempotency_key=item.idempotency_key,
+            request_hash=domain.request_hash(
+                item.model_dump(mode="json", exclude={"idempotency_key"})
+            ),
+        )
         for draft, item in zip(drafts, body.entries, strict=True)
     ]
-    outcomes = await service.post_entries(session, org_id=principal.org_id, user_id=principal.user_id,
-                                          settings=_settings(request), requests=requests, batch=True)
+    outcomes = await service.post_entries(
+        session,
+        org_id=principal.org_id,
+        user_id=principal.user_id,
+        settings=_settings(request),
+        requests=requests,
+        batch=True,
+    )
     replayed = sum(outcome.replayed for outcome in outcomes)
     return schemas.BatchResult(
-        posted=len(outcomes) - replayed, replayed=replayed,
-        items=[schemas.BatchItem(id=o.entry_id, idempotency_key=o.idempotency_key or "", replayed=o.replayed)
-               for o in outcomes])
+        posted=len(outcomes) - replayed,
+        replayed=replayed,
+        items=[
+            schemas.BatchItem(
+                id=o.entry_id, idempotency_key=o.idempotency_key or "", replayed=o.replayed
+            )
+            for o in outcomes
+        ],
+    )
 
 
 @router.get("/entries", response_model=schemas.EntryList)
 async def list_entries(
-    request: Request, session: ReadSession, principal: Reader,
+    request: Request,
+    session: ReadSession,
+    principal: Reader,
     account_id: uuid.UUID | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in description, payee or reference.")] = None,
-    min_amount: Annotated[str | None, Query(description="Smallest absolute posting amount.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in description, payee or reference.")
+    ] = None,
+    min_amount: Annotated[
+        str | None, Query(description="Smallest absolute posting amount.")
+    ] = None,
     max_amount: Annotated[str | None, Query(description="Largest absolute posting amount.")] = None,
-    currency: Annotated[str | None, Query(description="Currency of min/max_amount (default: the "
-                                          "account's, else the base currency).")] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None, cursor: str | None = None,
+    currency: Annotated[
+        str | None,
+        Query(
+            description="Currency of min/max_amount (default: the "
+            "account's, else the base currency)."
+        ),
+    ] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    cursor: str | None = None,
 ) -> schemas.EntryList:
     """Entries newest first, filtered by account, dates, text and amount."""
     amount_currency, low, high = None, None, None
     if min_amount is not None or max_amount is not None:
         amount_currency = currency
         if amount_currency is None and account_id is not None:
-            account = await repository.get_account(session, org_id=principal.org_id, account_id=account_id)
+            account = await repository.get_account(
+                session, org_id=principal.org_id, account_id=account_id
+            )
             amount_currency = account.currency if account is not None else None
         if amount_currency is None:
             org = await repository.org_settings(session, org_id=principal.org_id)
             amount_currency = org.base_currency if org is not None else "USD"
-        scale = domain.scale_of(amount_currency,
-                                custom_scales=await service.scales_of(session, org_id=principal.org_id))
+        scale = domain.scale_of(
+            amount_currency, custom_scales=await service.scales_of(session, org_id=principal.org_id)
+        )
         low = abs(parse_amount(min_amount, scale=scale, field="min_amount")) if min_amount else None
-        high = abs(parse_amount(max_amount, scale=scale, field="max_amount")) if max_amount else None
+        high = (
+            abs(parse_amount(max_amount, scale=scale, field="max_amount")) if max_amount else None
+        )
     page_size = _limit(request, limit)
     rows = await repository.search_entries(
-        session, org_id=principal.org_id, account_id=account_id, date_from=date_from, date_to=date_to,
-        text=q, currency=amount_currency, amount_min_minor=low, amount_max_minor=high,
-        after=decode_date_id(cursor) if cursor else None, limit=page_size + 1)
+        session,
+        org_id=principal.org_id,
+        account_id=account_id,
+        date_from=date_from,
+        date_to=date_to,
+        text=q,
+        currency=amount_currency,
+        amount_min_minor=low,
+        amount_max_minor=high,
+        after=decode_date_id(cursor) if cursor else None,
+        limit=page_size + 1,
+    )
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     items = await service.render_entries(session, org_id=principal.org_id, rows=rows)
@@ -275,14 +405,27 @@ async def get_entry(entry_id: uuid.UUID, session: ReadSession, principal: Reader
     return await service.get_entry(session, org_id=principal.org_id, entry_id=entry_id)
 
 
-@router.post("/entries/{entry_id}/reverse", response_model=schemas.Entry, status_code=status.HTTP_201_CREATED)
-async def reverse_entry(request: Request, entry_id: uuid.UUID, session: WriteSession, principal: Poster,
-                        body: schemas.ReverseRequest | None = None,
-                        idempotency_key: IdempotencyKey = None) -> schemas.Entry:
+@router.post(
+    "/entries/{entry_id}/reverse", response_model=schemas.Entry, status_code=status.HTTP_201_CREATED
+)
+async def reverse_entry(
+    request: Request,
+    entry_id: uuid.UUID,
+    session: WriteSession,
+    principal: Poster,
+    body: schemas.ReverseRequest | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> schemas.Entry:
     """Undo an entry by posting its exact negation, linked to it."""
     outcome = await service.reverse_entry(
-        session, org_id=principal.org_id, user_id=principal.user_id, entry_id=entry_id,
-        body=body or schemas.ReverseRequest(), idempotency_key=idempotency_key, settings=_settings(request))
+        session,
+        org_id=principal.org_id,
+        user_id=principal.user_id,
+        entry_id=entry_id,
+        body=body or schemas.ReverseRequest(),
+        idempotency_key=idempotency_key,
+        settings=_settings(request),
+    )
     return await service.get_entry(session, org_id=principal.org_id, entry_id=outcome.entry_id)
 
 
@@ -300,8 +443,10 @@ def _limit(request: Request, limit: int | None) -> int:
     if limit is None:
         return settings.page_size_default
     if limit > settings.page_size_max:
-        raise InvalidInput(f"limit may be at most {settings.page_size_max}.",
-                           details={"max": settings.page_size_max})
+        raise InvalidInput(
+            f"limit may be at most {settings.page_size_max}.",
+            details={"max": settings.page_size_max},
+        )
     return limit
 
 

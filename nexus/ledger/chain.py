@@ -29,18 +29,34 @@ log = structlog.get_logger(__name__)
 VERIFY_CHUNK = 2000
 
 
-async def sealed_facts(session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
-                       ) -> dict[uuid.UUID, domain.SealedFacts]:
+async def sealed_facts(
+    session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, domain.SealedFacts]:
     """Load what the seal of each entry covers, straight from the rows."""
-    lines: dict[uuid.UUID, list[tuple[int, uuid.UUID, int, str, str | None]]] = {i: [] for i in entry_ids}
+    lines: dict[uuid.UUID, list[tuple[int, uuid.UUID, int, str, str | None]]] = {
+        i: [] for i in entry_ids
+    }
     for posting in await repository.posting_rows(session, org_id=org_id, entry_ids=entry_ids):
         lines.setdefault(posting.entry_id, []).append(
-            (posting.line_no, posting.account_id, posting.amount_minor, posting.currency, posting.memo))
+            (
+                posting.line_no,
+                posting.account_id,
+                posting.amount_minor,
+                posting.currency,
+                posting.memo,
+            )
+        )
     return {
         row.id: domain.SealedFacts(
-            entry_id=row.id, org_id=row.org_id, date=row.date, description=row.description,
-            payee=row.payee, reference=row.reference, metadata=row.metadata,
-            recorded_at=row.recorded_at, reverses_entry_id=row.reverses_entry_id,
+            entry_id=row.id,
+            org_id=row.org_id,
+            date=row.date,
+            description=row.description,
+            payee=row.payee,
+            reference=row.reference,
+            metadata=row.metadata,
+            recorded_at=row.recorded_at,
+            reverses_entry_id=row.reverses_entry_id,
             postings=tuple(lines.get(row.id, ())),
         )
         for row in await repository.entry_rows(session, org_id=org_id, entry_ids=entry_ids)
@@ -48,9 +64,14 @@ async def sealed_facts(session: AsyncSession, *, org_id: uuid.UUID, entry_ids: S
 
 
 async def _head(session: AsyncSession, org_id: uuid.UUID) -> tuple[int, str]:
-    row = (await session.execute(
-        select(chain_links.c.seq, chain_links.c.link_hash).where(chain_links.c.org_id == org_id)
-        .order_by(chain_links.c.seq.desc()).limit(1))).first()
+    row = (
+        await session.execute(
+            select(chain_links.c.seq, chain_links.c.link_hash)
+            .where(chain_links.c.org_id == org_id)
+            .order_by(chain_links.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
     return (row.seq, row.link_hash) if row else (0, domain.GENESIS_HASH)
 
 
@@ -58,11 +79,19 @@ async def seal_org(session: AsyncSession, *, org_id: uuid.UUID, block_max: int) 
     """Seal up to `block_max` queued entries of one org; return how many."""
     if repository.dialect_of(session) == "postgresql":
         # One sealer per org at a time, across processes.
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                              {"key": f"nexus.chain.{org_id}"})
-    queued = list((await session.execute(
-        select(chain_pending.c.entry_id).where(chain_pending.c.org_id == org_id)
-        .order_by(chain_pending.c.entry_id).limit(block_max))).scalars())
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"nexus.chain.{org_id}"}
+        )
+    queued = list(
+        (
+            await session.execute(
+                select(chain_pending.c.entry_id)
+                .where(chain_pending.c.org_id == org_id)
+                .order_by(chain_pending.c.entry_id)
+                .limit(block_max)
+            )
+        ).scalars()
+    )
     if not queued:
         return 0
     facts = await sealed_facts(session, org_id=org_id, entry_ids=queued)
@@ -72,9 +101,19 @@ async def seal_org(session: AsyncSession, *, org_id: uuid.UUID, block_max: int) 
     for entry_id in queued:
         seq += 1
         entry_digest = domain.entry_hash(facts[entry_id])
-        previous = domain.link_hash(previous_link_hash=previous, entry_hash_hex=entry_digest, seq=seq)
-        links.append({"org_id": org_id, "seq": seq, "entry_id": entry_id, "entry_hash": entry_digest,
-                      "link_hash": previous, "sealed_at": now})
+        previous = domain.link_hash(
+            previous_link_hash=previous, entry_hash_hex=entry_digest, seq=seq
+        )
+        links.append(
+            {
+                "org_id": org_id,
+                "seq": seq,
+                "entry_id": entry_id,
+                "entry_hash": entry_digest,
+                "link_hash": previous,
+                "sealed_at": now,
+            }
+        )
     await session.execute(insert(chain_links), links)
     await repository.delete_chain_pending(session, entry_ids=queued)
     return len(queued)
@@ -118,12 +157,19 @@ async def verify(session: AsyncSession, *, org_id: uuid.UUID) -> ChainReport:
     previous, expected_seq, checked = domain.GENESIS_HASH, 1, 0
     last_seq = 0
     while True:
-        links = (await session.execute(
-            select(chain_links).where(chain_links.c.org_id == org_id, chain_links.c.seq > last_seq)
-            .order_by(chain_links.c.seq).limit(VERIFY_CHUNK))).all()
+        links = (
+            await session.execute(
+                select(chain_links)
+                .where(chain_links.c.org_id == org_id, chain_links.c.seq > last_seq)
+                .order_by(chain_links.c.seq)
+                .limit(VERIFY_CHUNK)
+            )
+        ).all()
         if not links:
             break
-        facts = await sealed_facts(session, org_id=org_id, entry_ids=[link.entry_id for link in links])
+        facts = await sealed_facts(
+            session, org_id=org_id, entry_ids=[link.entry_id for link in links]
+        )
         for link in links:
             reason = None
             if link.seq != expected_seq:
@@ -132,32 +178,64 @@ async def verify(session: AsyncSession, *, org_id: uuid.UUID) -> ChainReport:
                 reason = "the sealed entry is missing"
             elif domain.entry_hash(facts[link.entry_id]) != link.entry_hash:
                 reason = "entry content does not match its seal"
-            elif domain.link_hash(previous_link_hash=previous, entry_hash_hex=link.entry_hash,
-                                  seq=link.seq) != link.link_hash:
+            elif (
+                domain.link_hash(
+                    previous_link_hash=previous, entry_hash_hex=link.entry_hash, seq=link.seq
+                )
+                != link.link_hash
+            ):
                 reason = "link does not follow from the previous link"
             if reason is not None:
-                return _report(checked, session_unsealed=await _unsealed(session, org_id), head=previous,
-                               broken=ChainBreak(seq=link.seq, entry_id=link.entry_id, reason=reason))
+                return _report(
+                    checked,
+                    session_unsealed=await _unsealed(session, org_id),
+                    head=previous,
+                    broken=ChainBreak(seq=link.seq, entry_id=link.entry_id, reason=reason),
+                )
             previous, expected_seq, checked = link.link_hash, expected_seq + 1, checked + 1
         last_seq = links[-1].seq
     unsealed = await _unsealed(session, org_id)
-    total = (await session.execute(
-        select(func.count()).select_from(entries).where(entries.c.org_id == org_id))).scalar_one()
+    total = (
+        await session.execute(
+            select(func.count()).select_from(entries).where(entries.c.org_id == org_id)
+        )
+    ).scalar_one()
     if total != checked + unsealed:
-        return _report(checked, session_unsealed=unsealed, head=previous, broken=ChainBreak(
-            seq=None, entry_id=None,
-            reason=f"{total - checked - unsealed} entries exist outside the chain and its queue"))
+        return _report(
+            checked,
+            session_unsealed=unsealed,
+            head=previous,
+            broken=ChainBreak(
+                seq=None,
+                entry_id=None,
+                reason=f"{total - checked - unsealed} entries exist outside the chain and queue",
+            ),
+        )
     return _report(checked, session_unsealed=unsealed, head=previous, broken=None)
 
 
 async def _unsealed(session: AsyncSession, org_id: uuid.UUID) -> int:
-    return int((await session.execute(
-        select(func.count()).select_from(chain_pending).where(chain_pending.c.org_id == org_id))).scalar_one())
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(chain_pending)
+                .where(chain_pending.c.org_id == org_id)
+            )
+        ).scalar_one()
+    )
 
 
-def _report(checked: int, *, session_unsealed: int, head: str, broken: ChainBreak | None) -> ChainReport:
-    return ChainReport(ok=broken is None, checked=checked, unsealed=session_unsealed,
-                       head_hash=None if head == domain.GENESIS_HASH else head, first_broken=broken)
+def _report(
+    checked: int, *, session_unsealed: int, head: str, broken: ChainBreak | None
+) -> ChainReport:
+    return ChainReport(
+        ok=broken is None,
+        checked=checked,
+        unsealed=session_unsealed,
+        head_hash=None if head == domain.GENESIS_HASH else head,
+        first_broken=broken,
+    )
 
 
 async def org_ids(session: AsyncSession) -> list[uuid.UUID]:

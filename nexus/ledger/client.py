@@ -32,17 +32,33 @@ class LedgerClient:
         self._http = http
         self._headers = {"Authorization": f"Bearer {access_token}"}
 
-    async def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                    headers: dict[str, str] | None = None) -> Any:
-        response = await self._http.request(method, PREFIX + path, json=json, params=params,
-                                            headers={**self._headers, **(headers or {})})
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        response = await self._http.request(
+            method,
+            PREFIX + path,
+            json=json,
+            params=params,
+            headers={**self._headers, **(headers or {})},
+        )
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
             except (ValueError, KeyError, TypeError):
                 error = {"code": "http_error", "message": response.text[:500], "details": {}}
-            raise LedgerError(response.status_code, error.get("code", "http_error"),
-                              error.get("message", ""), error.get("details", {}))
+            raise LedgerError(
+                response.status_code,
+                error.get("code", "http_error"),
+                error.get("message", ""),
+                error.get("details", {}),
+            )
         return response.json()
 
     async def setup(self, *, template: str, base_currency: str) -> schemas.SetupResult:
@@ -56,21 +72,30 @@ class LedgerClient:
 
     async def create_account(self, body: schemas.AccountCreate) -> schemas.Account:
         """Open an account."""
-        data = await self._call("POST", "/accounts", json=body.model_dump(mode="json", exclude_none=True))
+        data = await self._call(
+            "POST", "/accounts", json=body.model_dump(mode="json", exclude_none=True)
+        )
         return schemas.Account.model_validate(data)
 
-    async def post_entry(self, body: schemas.EntryCreate, *, idempotency_key: str | None = None
-                         ) -> schemas.Entry:
+    async def post_entry(
+        self, body: schemas.EntryCreate, *, idempotency_key: str | None = None
+    ) -> schemas.Entry:
         """Post one entry."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        data = await self._call("POST", "/entries", json=body.model_dump(mode="json", exclude_none=True),
-                                headers=headers)
+        data = await self._call(
+            "POST",
+            "/entries",
+            json=body.model_dump(mode="json", exclude_none=True),
+            headers=headers,
+        )
         return schemas.Entry.model_validate(data)
 
     async def post_batch(self, entries: list[schemas.BatchEntryCreate]) -> schemas.BatchResult:
         """Post entries all-or-nothing, each under its own idempotency key."""
         body = {"entries": [e.model_dump(mode="json", exclude_none=True) for e in entries]}
-        return schemas.BatchResult.model_validate(await self._call("POST", "/entries/batch", json=body))
+        return schemas.BatchResult.model_validate(
+            await self._call("POST", "/entries/batch", json=body)
+        )
 
     async def entry(self, entry_id: uuid.UUID) -> schemas.Entry:
         """Return one entry."""
@@ -78,12 +103,16 @@ class LedgerClient:
 
     async def reverse(self, entry_id: uuid.UUID) -> schemas.Entry:
         """Reverse an entry."""
-        return schemas.Entry.model_validate(await self._call("POST", f"/entries/{entry_id}/reverse", json={}))
+        return schemas.Entry.model_validate(
+            await self._call("POST", f"/entries/{entry_id}/reverse", json={})
+        )
 
     async def balances(self, *, as_of: str | None = None) -> schemas.BalanceSheet:
         """Return every account's balance."""
         params = {"as_of": as_of} if as_of else None
-        return schemas.BalanceSheet.model_validate(await self._call("GET", "/balances", params=params))
+        return schemas.BalanceSheet.model_validate(
+            await self._call("GET", "/balances", params=params)
+        )
 
     async def verify_chain(self) -> schemas.ChainReport:
         """Recompute the hash chain."""

@@ -132,8 +132,9 @@ def scale_of(currency: str, *, custom_scales: Mapping[str, int]) -> int:
     return scale
 
 
-def parse_posting_amount(text: str, *, currency: str, custom_scales: Mapping[str, int],
-                         field: str) -> int:
+def parse_posting_amount(
+    text: str, *, currency: str, custom_scales: Mapping[str, int], field: str
+) -> int:
     """Parse a posting amount in `currency` into minor units."""
     return parse_amount(text, scale=scale_of(currency, custom_scales=custom_scales), field=field)
 
@@ -165,8 +166,9 @@ def check_entry(draft: EntryDraft, *, postings_max: int) -> None:
         )
 
 
-def check_accounts(postings: Sequence[PostingDraft], accounts: Mapping[uuid.UUID, AccountFacts]
-                   ) -> None:
+def check_accounts(
+    postings: Sequence[PostingDraft], accounts: Mapping[uuid.UUID, AccountFacts]
+) -> None:
     """Raise unless every posting names an open account that takes its currency."""
     for line, posting in enumerate(postings):
         account = accounts.get(posting.account_id)
@@ -183,8 +185,12 @@ def check_accounts(postings: Sequence[PostingDraft], accounts: Mapping[uuid.UUID
         if account.currency is not None and account.currency != posting.currency:
             raise CurrencyMismatch(
                 f"Account {account.code} holds {account.currency}, not {posting.currency}.",
-                details={"line": line, "account_id": str(account.id),
-                         "account_currency": account.currency, "currency": posting.currency},
+                details={
+                    "line": line,
+                    "account_id": str(account.id),
+                    "account_currency": account.currency,
+                    "currency": posting.currency,
+                },
             )
 
 
@@ -200,8 +206,9 @@ def check_period(entry_date: date, *, closed_through: date | None) -> None:
 def reversal_postings(postings: Sequence[PostingDraft]) -> tuple[PostingDraft, ...]:
     """Return postings that undo `postings` exactly."""
     return tuple(
-        PostingDraft(account_id=p.account_id, amount_minor=-p.amount_minor, currency=p.currency,
-                     memo=p.memo)
+        PostingDraft(
+            account_id=p.account_id, amount_minor=-p.amount_minor, currency=p.currency, memo=p.memo
+        )
         for p in postings
     )
 
@@ -223,8 +230,9 @@ def balance_deltas(entries: Iterable[EntryDraft]) -> dict[BalanceKey, int]:
     return dict(deltas)
 
 
-def dated_deltas(entries: Iterable[EntryDraft], *, monthly: bool
-                 ) -> dict[tuple[uuid.UUID, str, date], int]:
+def dated_deltas(
+    entries: Iterable[EntryDraft], *, monthly: bool
+) -> dict[tuple[uuid.UUID, str, date], int]:
     """Sum postings per (account, currency, day) or per (account, currency, month)."""
     deltas: dict[tuple[uuid.UUID, str, date], int] = defaultdict(int)
     for entry in entries:
@@ -244,16 +252,21 @@ def check_delta_range(deltas: Mapping[BalanceKey, int]) -> None:
             )
 
 
-def check_floors(balances_after: Mapping[BalanceKey, int],
-                 accounts: Mapping[uuid.UUID, AccountFacts]) -> None:
+def check_floors(
+    balances_after: Mapping[BalanceKey, int], accounts: Mapping[uuid.UUID, AccountFacts]
+) -> None:
     """Raise when a balance would end below its account's floor."""
     for (account_id, currency), balance in sorted(balances_after.items(), key=lambda i: str(i[0])):
         floor = accounts[account_id].floor_minor if account_id in accounts else None
         if floor is not None and balance < floor:
             raise FloorBreach(
                 f"Account {accounts[account_id].code} may not go below its floor.",
-                details={"account_id": str(account_id), "currency": currency,
-                         "floor_minor": floor, "balance_after_minor": balance},
+                details={
+                    "account_id": str(account_id),
+                    "currency": currency,
+                    "floor_minor": floor,
+                    "balance_after_minor": balance,
+                },
             )
         if abs(balance) > BALANCE_MINOR_MAX:
             raise BalanceOverflow(
@@ -262,8 +275,9 @@ def check_floors(balances_after: Mapping[BalanceKey, int],
             )
 
 
-def roll_up(own: Mapping[uuid.UUID, Mapping[str, int]], parents: Mapping[uuid.UUID, uuid.UUID | None]
-            ) -> dict[uuid.UUID, dict[str, int]]:
+def roll_up(
+    own: Mapping[uuid.UUID, Mapping[str, int]], parents: Mapping[uuid.UUID, uuid.UUID | None]
+) -> dict[uuid.UUID, dict[str, int]]:
     """Return each account's balance including all its descendants, per currency."""
     totals: dict[uuid.UUID, dict[str, int]] = {account: {} for account in parents}
     for account, balances in own.items():
@@ -301,7 +315,9 @@ class SealedFacts:
     metadata: Mapping[str, Any] | None
     recorded_at: datetime
     reverses_entry_id: uuid.UUID | None
-    postings: tuple[tuple[int, uuid.UUID, int, str, str | None], ...]  # line, account, minor, cur, memo
+    postings: tuple[
+        tuple[int, uuid.UUID, int, str, str | None], ...
+    ]  # line, account, minor, cur, memo
 
 
 def entry_hash(facts: SealedFacts) -> str:

@@ -13,7 +13,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from nexus.core.db import JSONType, UUIDType, new_metadata
+from nexus.core.db import JSONType, UTCDateTime, UUIDType, new_metadata
 from nexus.core.events import outbox_table
 from nexus.core.money import BALANCE_MINOR_MAX
 
@@ -36,7 +35,7 @@ ledger_orgs = Table(
     Column("base_currency", String(16), nullable=False),
     Column("closed_through", Date, nullable=True),
     Column("template", String(32), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 assets = Table(
@@ -46,8 +45,8 @@ assets = Table(
     Column("code", String(16), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("scale", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("scale >= 0 AND scale <= 18", name="scale_range"),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("scale >= 0 AND scale <= 12", name="scale_range"),
 )
 
 accounts = Table(
@@ -63,9 +62,9 @@ accounts = Table(
     Column("floor_minor", BigInteger, nullable=True),
     Column("is_closed", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
     UniqueConstraint("org_id", "code"),
     Index("ix_accounts_org_parent", "org_id", "parent_id"),
     CheckConstraint(
@@ -119,7 +118,7 @@ entries = Table(
     Column("payee", String(200), nullable=True),
     Column("reference", String(200), nullable=True),
     Column("metadata", JSONType, nullable=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
     Column("reverses_entry_id", UUIDType, ForeignKey("entries.id"), nullable=True, unique=True),
     Column("idempotency_key", String(200), nullable=True),
     Column("request_hash", String(64), nullable=True),
@@ -140,7 +139,7 @@ postings = Table(
     Column("currency", String(16), nullable=False),
     Column("memo", String(500), nullable=True),
     Column("date", Date, nullable=False),  # the entry's, copied for the account index
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
     Index("ix_postings_org_account_date", "org_id", "account_id", "date", "entry_id"),
     Index("ix_postings_org_recorded", "org_id", "recorded_at"),
     CheckConstraint("amount_minor <> 0", name="nonzero"),
@@ -155,7 +154,7 @@ fx_rates = Table(
     Column("date", Date, primary_key=True),
     Column("rate", String(48), nullable=False),  # exact decimal text, never a float
     Column("source", String(100), nullable=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
 )
 
 chain_pending = Table(
@@ -173,7 +172,7 @@ chain_links = Table(
     Column("entry_id", UUIDType, nullable=False, unique=True),
     Column("entry_hash", String(64), nullable=False),
     Column("link_hash", String(64), nullable=False),
-    Column("sealed_at", DateTime(timezone=True), nullable=False),
+    Column("sealed_at", UTCDateTime, nullable=False),
 )
 
 outbox = outbox_table(metadata)

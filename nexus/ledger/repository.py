@@ -10,7 +10,19 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, Table, and_, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +58,7 @@ def _insert_for(session: AsyncSession, table: Table) -> Any:
 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 # --- organisation settings and assets --------------------------------------------------
@@ -54,15 +66,26 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
 
 async def org_settings(session: AsyncSession, *, org_id: uuid.UUID) -> Row[Any] | None:
     """Return the org's ledger settings row, if it was set up."""
-    return (await session.execute(select(ledger_orgs).where(ledger_orgs.c.org_id == org_id))).first()
+    return (
+        await session.execute(select(ledger_orgs).where(ledger_orgs.c.org_id == org_id))
+    ).first()
 
 
-async def ensure_org(session: AsyncSession, *, org_id: uuid.UUID, base_currency: str = "USD") -> Row[Any]:
+async def ensure_org(
+    session: AsyncSession, *, org_id: uuid.UUID, base_currency: str = "USD"
+) -> Row[Any]:
     """Return the org's settings, creating defaults on first use."""
-    statement = _insert_for(session, ledger_orgs).values(
-        org_id=org_id, base_currency=base_currency, closed_through=None, template=None,
-        created_at=utc_now(),
-    ).on_conflict_do_nothing(index_elements=["org_id"])
+    statement = (
+        _insert_for(session, ledger_orgs)
+        .values(
+            org_id=org_id,
+            base_currency=base_currency,
+            closed_through=None,
+            template=None,
+            created_at=utc_now(),
+        )
+        .on_conflict_do_nothing(index_elements=["org_id"])
+    )
     await session.execute(statement)
     row = await org_settings(session, org_id=org_id)
     assert row is not None
@@ -71,44 +94,69 @@ async def ensure_org(session: AsyncSession, *, org_id: uuid.UUID, base_currency:
 
 async def update_org(session: AsyncSession, *, org_id: uuid.UUID, **values: Any) -> None:
     """Change the org's ledger settings."""
-    await session.execute(update(ledger_orgs).where(ledger_orgs.c.org_id == org_id).values(**values))
+    await session.execute(
+        update(ledger_orgs).where(ledger_orgs.c.org_id == org_id).values(**values)
+    )
 
 
 async def custom_scales(session: AsyncSession, *, org_id: uuid.UUID) -> dict[str, int]:
     """Return the org's own assets and their scales."""
-    rows = await session.execute(select(assets.c.code, assets.c.scale).where(assets.c.org_id == org_id))
-    return {code: scale for code, scale in rows}
+    rows = await session.execute(
+        select(assets.c.code, assets.c.scale).where(assets.c.org_id == org_id)
+    )
+    return dict(rows.all())
 
 
 async def list_assets(session: AsyncSession, *, org_id: uuid.UUID) -> list[Row[Any]]:
     """Return the org's own assets."""
-    return list((await session.execute(
-        select(assets).where(assets.c.org_id == org_id).order_by(assets.c.code))).all())
+    return list(
+        (
+            await session.execute(
+                select(assets).where(assets.c.org_id == org_id).order_by(assets.c.code)
+            )
+        ).all()
+    )
 
 
-async def insert_asset(session: AsyncSession, *, org_id: uuid.UUID, code: str, name: str, scale: int) -> None:
+async def insert_asset(
+    session: AsyncSession, *, org_id: uuid.UUID, code: str, name: str, scale: int
+) -> None:
     """Add a custom asset."""
-    await session.execute(insert(assets).values(
-        org_id=org_id, code=code, name=name, scale=scale, created_at=utc_now()))
+    await session.execute(
+        insert(assets).values(
+            org_id=org_id, code=code, name=name, scale=scale, created_at=utc_now()
+        )
+    )
 
 
 # --- accounts --------------------------------------------------------------------------
 
 
-async def get_account(session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID) -> Row[Any] | None:
+async def get_account(
+    session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID
+) -> Row[Any] | None:
     """Return one account of the org."""
-    return (await session.execute(
-        select(accounts).where(accounts.c.org_id == org_id, accounts.c.id == account_id))).first()
+    return (
+        await session.execute(
+            select(accounts).where(accounts.c.org_id == org_id, accounts.c.id == account_id)
+        )
+    ).first()
 
 
-async def account_by_code(session: AsyncSession, *, org_id: uuid.UUID, code: str) -> Row[Any] | None:
+async def account_by_code(
+    session: AsyncSession, *, org_id: uuid.UUID, code: str
+) -> Row[Any] | None:
     """Return the org's account with `code`."""
-    return (await session.execute(
-        select(accounts).where(accounts.c.org_id == org_id, accounts.c.code == code))).first()
+    return (
+        await session.execute(
+            select(accounts).where(accounts.c.org_id == org_id, accounts.c.code == code)
+        )
+    ).first()
 
 
-async def list_accounts(session: AsyncSession, *, org_id: uuid.UUID, include_closed: bool = True
-                        ) -> list[Row[Any]]:
+async def list_accounts(
+    session: AsyncSession, *, org_id: uuid.UUID, include_closed: bool = True
+) -> list[Row[Any]]:
     """Return the org's accounts ordered by code."""
     query = select(accounts).where(accounts.c.org_id == org_id)
     if not include_closed:
@@ -122,46 +170,71 @@ async def insert_accounts(session: AsyncSession, *, rows: Sequence[Mapping[str, 
         return
     await session.execute(insert(accounts), list(rows))
     balance_rows = [
-        {"org_id": row["org_id"], "account_id": row["id"], "currency": row["currency"],
-         "balance_minor": 0, "floor_minor": row.get("floor_minor")}
-        for row in rows if row.get("currency")
+        {
+            "org_id": row["org_id"],
+            "account_id": row["id"],
+            "currency": row["currency"],
+            "balance_minor": 0,
+            "floor_minor": row.get("floor_minor"),
+        }
+        for row in rows
+        if row.get("currency")
     ]
     if balance_rows:
         await session.execute(insert(account_balances), balance_rows)
 
 
-async def update_account(session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID,
-                         values: Mapping[str, Any]) -> None:
+async def update_account(
+    session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID, values: Mapping[str, Any]
+) -> None:
     """Change an account's descriptive fields (never its postings)."""
     await session.execute(
-        update(accounts).where(accounts.c.org_id == org_id, accounts.c.id == account_id).values(**values))
+        update(accounts)
+        .where(accounts.c.org_id == org_id, accounts.c.id == account_id)
+        .values(**values)
+    )
     if "floor_minor" in values:
         await session.execute(
             update(account_balances)
             .where(account_balances.c.org_id == org_id, account_balances.c.account_id == account_id)
-            .values(floor_minor=values["floor_minor"]))
+            .values(floor_minor=values["floor_minor"])
+        )
 
 
-async def account_facts(session: AsyncSession, *, org_id: uuid.UUID, account_ids: Iterable[uuid.UUID]
-                        ) -> dict[uuid.UUID, domain.AccountFacts]:
+async def account_facts(
+    session: AsyncSession, *, org_id: uuid.UUID, account_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, domain.AccountFacts]:
     """Return posting-rule facts of the named accounts that belong to the org."""
     ids = sorted(set(account_ids))
     facts: dict[uuid.UUID, domain.AccountFacts] = {}
     for chunk in _chunks(ids):
         rows = await session.execute(
-            select(accounts.c.id, accounts.c.code, accounts.c.currency, accounts.c.is_closed,
-                   accounts.c.floor_minor)
-            .where(accounts.c.org_id == org_id, accounts.c.id.in_(chunk)))
+            select(
+                accounts.c.id,
+                accounts.c.code,
+                accounts.c.currency,
+                accounts.c.is_closed,
+                accounts.c.floor_minor,
+            ).where(accounts.c.org_id == org_id, accounts.c.id.in_(chunk))
+        )
         for row in rows:
-            facts[row.id] = domain.AccountFacts(id=row.id, code=row.code, currency=row.currency,
-                                                is_closed=row.is_closed, floor_minor=row.floor_minor)
+            facts[row.id] = domain.AccountFacts(
+                id=row.id,
+                code=row.code,
+                currency=row.currency,
+                is_closed=row.is_closed,
+                floor_minor=row.floor_minor,
+            )
     return facts
 
 
-async def has_children(session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID,
-                       open_only: bool) -> bool:
+async def has_children(
+    session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID, open_only: bool
+) -> bool:
     """Tell whether the account has (open) child accounts."""
-    query = select(accounts.c.id).where(accounts.c.org_id == org_id, accounts.c.parent_id == account_id)
+    query = select(accounts.c.id).where(
+        accounts.c.org_id == org_id, accounts.c.parent_id == account_id
+    )
     if open_only:
         query = query.where(accounts.c.is_closed.is_(False))
     return (await session.execute(query.limit(1))).first() is not None
@@ -169,22 +242,28 @@ async def has_children(session: AsyncSession, *, org_id: uuid.UUID, account_id: 
 
 async def has_postings(session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID) -> bool:
     """Tell whether anything was ever posted to the account."""
-    query = select(postings.c.entry_id).where(
-        postings.c.org_id == org_id, postings.c.account_id == account_id).limit(1)
+    query = (
+        select(postings.c.entry_id)
+        .where(postings.c.org_id == org_id, postings.c.account_id == account_id)
+        .limit(1)
+    )
     return (await session.execute(query)).first() is not None
 
 
 # --- writing entries -------------------------------------------------------------------
 
 
-async def find_keys(session: AsyncSession, *, org_id: uuid.UUID, keys: Sequence[str]
-                    ) -> dict[str, tuple[uuid.UUID, str | None]]:
+async def find_keys(
+    session: AsyncSession, *, org_id: uuid.UUID, keys: Sequence[str]
+) -> dict[str, tuple[uuid.UUID, str | None]]:
     """Return (entry id, request hash) of entries already posted under `keys`."""
     found: dict[str, tuple[uuid.UUID, str | None]] = {}
     for chunk in _chunks(keys):
         rows = await session.execute(
-            select(entries.c.idempotency_key, entries.c.id, entries.c.request_hash)
-            .where(entries.c.org_id == org_id, entries.c.idempotency_key.in_(chunk)))
+            select(entries.c.idempotency_key, entries.c.id, entries.c.request_hash).where(
+                entries.c.org_id == org_id, entries.c.idempotency_key.in_(chunk)
+            )
+        )
         for key, entry_id, digest in rows:
             found[key] = (entry_id, digest)
     return found
@@ -194,8 +273,12 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value, default=str).decode()
 
 
-async def _copy(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]],
-                json_columns: tuple[str, ...] = ()) -> None:
+async def _copy(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    json_columns: tuple[str, ...] = (),
+) -> None:
     columns = [column.name for column in table.columns if column.name in rows[0]]
     records = [
         tuple(_json_text(row[name]) if name in json_columns else row[name] for name in columns)
@@ -208,8 +291,13 @@ async def _copy(session: AsyncSession, table: Table, rows: Sequence[Mapping[str,
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 
-async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]],
-                      *, json_columns: tuple[str, ...] = ()) -> None:
+async def insert_rows(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    json_columns: tuple[str, ...] = (),
+) -> None:
     """Insert many rows: COPY on PostgreSQL for large sets, executemany otherwise."""
     if not rows:
         return
@@ -219,73 +307,112 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
         await session.execute(insert(table), list(rows))
 
 
-async def write_entries(session: AsyncSession, *, entry_rows: Sequence[Mapping[str, Any]],
-                        posting_rows: Sequence[Mapping[str, Any]],
-                        event_rows: Sequence[Mapping[str, Any]]) -> None:
+async def write_entries(
+    session: AsyncSession,
+    *,
+    entry_rows: Sequence[Mapping[str, Any]],
+    posting_rows: Sequence[Mapping[str, Any]],
+    event_rows: Sequence[Mapping[str, Any]],
+) -> None:
     """Insert entries with their postings, chain-pending markers and outbox events."""
     await insert_rows(session, entries, entry_rows, json_columns=("metadata",))
     await insert_rows(session, postings, posting_rows)
-    await insert_rows(session, chain_pending,
-                      [{"entry_id": row["id"], "org_id": row["org_id"]} for row in entry_rows])
+    await insert_rows(
+        session,
+        chain_pending,
+        [{"entry_id": row["id"], "org_id": row["org_id"]} for row in entry_rows],
+    )
     await insert_rows(session, outbox, event_rows, json_columns=("data",))
 
 
-async def lock_balances(session: AsyncSession, *, org_id: uuid.UUID,
-                        keys: Sequence[domain.BalanceKey],
-                        floors: Mapping[uuid.UUID, int | None]) -> dict[domain.BalanceKey, int]:
+async def lock_balances(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    keys: Sequence[domain.BalanceKey],
+    floors: Mapping[uuid.UUID, int | None],
+) -> dict[domain.BalanceKey, int]:
     """Lock the balance rows of `keys` (creating missing ones) in a fixed order."""
     ordered = sorted(keys, key=lambda key: (str(key[0]), key[1]))
     current = await _select_balances_for_update(session, org_id=org_id, keys=ordered)
     missing = [key for key in ordered if key not in current]
     if missing:
         statement = _insert_for(session, account_balances).on_conflict_do_nothing(
-            index_elements=["org_id", "account_id", "currency"])
-        await session.execute(statement, [
-            {"org_id": org_id, "account_id": account_id, "currency": currency, "balance_minor": 0,
-             "floor_minor": floors.get(account_id)}
-            for account_id, currency in missing])
+            index_elements=["org_id", "account_id", "currency"]
+        )
+        await session.execute(
+            statement,
+            [
+                {
+                    "org_id": org_id,
+                    "account_id": account_id,
+                    "currency": currency,
+                    "balance_minor": 0,
+                    "floor_minor": floors.get(account_id),
+                }
+                for account_id, currency in missing
+            ],
+        )
         current.update(await _select_balances_for_update(session, org_id=org_id, keys=missing))
     return current
 
 
-async def _select_balances_for_update(session: AsyncSession, *, org_id: uuid.UUID,
-                                      keys: Sequence[domain.BalanceKey]) -> dict[domain.BalanceKey, int]:
+async def _select_balances_for_update(
+    session: AsyncSession, *, org_id: uuid.UUID, keys: Sequence[domain.BalanceKey]
+) -> dict[domain.BalanceKey, int]:
     found: dict[domain.BalanceKey, int] = {}
     for chunk in _chunks(keys, 1000):
         query = (
-            select(account_balances.c.account_id, account_balances.c.currency,
-                   account_balances.c.balance_minor)
-            .where(account_balances.c.org_id == org_id,
-                   tuple_(account_balances.c.account_id, account_balances.c.currency).in_(list(chunk)))
+            select(
+                account_balances.c.account_id,
+                account_balances.c.currency,
+                account_balances.c.balance_minor,
+            )
+            .where(
+                account_balances.c.org_id == org_id,
+                tuple_(account_balances.c.account_id, account_balances.c.currency).in_(list(chunk)),
+            )
             .order_by(account_balances.c.account_id, account_balances.c.currency)
             .with_for_update()
         )
-        for account_id, currency, balance in (await session.execute(query)):
+        for account_id, currency, balance in await session.execute(query):
             found[(account_id, currency)] = balance
     return found
 
 
-async def store_balances(session: AsyncSession, *, org_id: uuid.UUID,
-                         balances: Mapping[domain.BalanceKey, int]) -> None:
+async def store_balances(
+    session: AsyncSession, *, org_id: uuid.UUID, balances: Mapping[domain.BalanceKey, int]
+) -> None:
     """Write new balances of rows locked by `lock_balances`."""
     ordered = sorted(balances.items(), key=lambda item: (str(item[0][0]), item[0][1]))
     await session.execute(
         update(account_balances)
-        .where(account_balances.c.org_id == org_id,
-               account_balances.c.account_id == bindparam("b_account"),
-               account_balances.c.currency == bindparam("b_currency"))
+        .where(
+            account_balances.c.org_id == org_id,
+            account_balances.c.account_id == bindparam("b_account"),
+            account_balances.c.currency == bindparam("b_currency"),
+        )
         .values(balance_minor=bindparam("b_balance")),
-        [{"b_account": account_id, "b_currency": currency, "b_balance": balance}
-         for (account_id, currency), balance in ordered],
+        [
+            {"b_account": account_id, "b_currency": currency, "b_balance": balance}
+            for (account_id, currency), balance in ordered
+        ],
         execution_options={"synchronize_session": False},
     )
 
 
-async def add_dated_deltas(session: AsyncSession, *, org_id: uuid.UUID,
-                           daily: Mapping[tuple[uuid.UUID, str, date], int],
-                           monthly: Mapping[tuple[uuid.UUID, str, date], int]) -> None:
+async def add_dated_deltas(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    daily: Mapping[tuple[uuid.UUID, str, date], int],
+    monthly: Mapping[tuple[uuid.UUID, str, date], int],
+) -> None:
     """Add deltas to the per-day and per-month balance index, in a fixed order."""
-    for table, column, deltas in ((daily_balances, "day", daily), (monthly_balances, "month", monthly)):
+    for table, column, deltas in (
+        (daily_balances, "day", daily),
+        (monthly_balances, "month", monthly),
+    ):
         if not deltas:
             continue
         statement = _insert_for(session, table)
@@ -294,10 +421,16 @@ async def add_dated_deltas(session: AsyncSession, *, org_id: uuid.UUID,
             set_={"delta_minor": table.c.delta_minor + statement.excluded.delta_minor},
         )
         rows = [
-            {"org_id": org_id, "account_id": account_id, "currency": currency, column: bucket,
-             "delta_minor": delta}
+            {
+                "org_id": org_id,
+                "account_id": account_id,
+                "currency": currency,
+                column: bucket,
+                "delta_minor": delta,
+            }
             for (account_id, currency, bucket), delta in sorted(
-                deltas.items(), key=lambda item: (str(item[0][0]), item[0][1], item[0][2]))
+                deltas.items(), key=lambda item: (str(item[0][0]), item[0][1], item[0][2])
+            )
         ]
         await session.execute(statement, rows)
 
@@ -305,36 +438,52 @@ async def add_dated_deltas(session: AsyncSession, *, org_id: uuid.UUID,
 # --- reading entries -------------------------------------------------------------------
 
 
-async def entry_rows(session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
-                     ) -> list[Row[Any]]:
+async def entry_rows(
+    session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
+) -> list[Row[Any]]:
     """Return entry rows of the org by id (any order)."""
     found: list[Row[Any]] = []
     for chunk in _chunks(entry_ids):
-        found.extend((await session.execute(
-            select(entries).where(entries.c.org_id == org_id, entries.c.id.in_(chunk)))).all())
+        found.extend(
+            (
+                await session.execute(
+                    select(entries).where(entries.c.org_id == org_id, entries.c.id.in_(chunk))
+                )
+            ).all()
+        )
     return found
 
 
-async def posting_rows(session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
-                       ) -> list[Row[Any]]:
+async def posting_rows(
+    session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
+) -> list[Row[Any]]:
     """Return postings of the given entries, ordered by entry and line."""
     found: list[Row[Any]] = []
     for chunk in _chunks(entry_ids):
-        found.extend((await session.execute(
-            select(postings).where(postings.c.org_id == org_id, postings.c.entry_id.in_(chunk))
-            .order_by(postings.c.entry_id, postings.c.line_no))).all())
+        found.extend(
+            (
+                await session.execute(
+                    select(postings)
+                    .where(postings.c.org_id == org_id, postings.c.entry_id.in_(chunk))
+                    .order_by(postings.c.entry_id, postings.c.line_no)
+                )
+            ).all()
+        )
     return found
 
 
-async def reversals_of(session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
-                       ) -> dict[uuid.UUID, uuid.UUID]:
+async def reversals_of(
+    session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
     """Return {original entry id: reversing entry id} for the given entries."""
     found: dict[uuid.UUID, uuid.UUID] = {}
     for chunk in _chunks(entry_ids):
         rows = await session.execute(
-            select(entries.c.reverses_entry_id, entries.c.id)
-            .where(entries.c.org_id == org_id, entries.c.reverses_entry_id.in_(chunk)))
-        found.update({original: reversal for original, reversal in rows})
+            select(entries.c.reverses_entry_id, entries.c.id).where(
+                entries.c.org_id == org_id, entries.c.reverses_entry_id.in_(chunk)
+            )
+        )
+        found.update(dict(rows.all()))
     return found
 
 
@@ -344,9 +493,18 @@ def _like_pattern(text: str) -> str:
 
 
 async def search_entries(
-    session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID | None, date_from: date | None,
-    date_to: date | None, text: str | None, currency: str | None, amount_min_minor: int | None,
-    amount_max_minor: int | None, after: tuple[date, uuid.UUID] | None, limit: int,
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    account_id: uuid.UUID | None,
+    date_from: date | None,
+    date_to: date | None,
+    text: str | None,
+    currency: str | None,
+    amount_min_minor: int | None,
+    amount_max_minor: int | None,
+    after: tuple[date, uuid.UUID] | None,
+    limit: int,
 ) -> list[Row[Any]]:
     """Return entries newest first, filtered; `after` continues from a cursor."""
     query = select(entries).where(entries.c.org_id == org_id)
@@ -356,11 +514,13 @@ async def search_entries(
         query = query.where(entries.c.date <= date_to)
     if text:
         pattern = _like_pattern(text)
-        query = query.where(or_(
-            entries.c.description.ilike(pattern, escape="\\"),
-            entries.c.payee.ilike(pattern, escape="\\"),
-            entries.c.reference.ilike(pattern, escape="\\"),
-        ))
+        query = query.where(
+            or_(
+                entries.c.description.ilike(pattern, escape="\\"),
+                entries.c.payee.ilike(pattern, escape="\\"),
+                entries.c.reference.ilike(pattern, escape="\\"),
+            )
+        )
     posting_filters = []
     if account_id is not None:
         posting_filters.append(postings.c.account_id == account_id)
@@ -372,15 +532,20 @@ async def search_entries(
         if amount_max_minor is not None:
             posting_filters.append(magnitude <= amount_max_minor)
     if posting_filters:
-        query = query.where(entries.c.id.in_(
-            select(postings.c.entry_id).where(postings.c.org_id == org_id, *posting_filters)))
+        query = query.where(
+            entries.c.id.in_(
+                select(postings.c.entry_id).where(postings.c.org_id == org_id, *posting_filters)
+            )
+        )
     if after is not None:
         query = query.where(tuple_(entries.c.date, entries.c.id) < tuple_(*after))
     query = query.order_by(entries.c.date.desc(), entries.c.id.desc()).limit(limit)
     return list((await session.execute(query)).all())
 
 
-async def period_entry_exists(session: AsyncSession, *, org_id: uuid.UUID, entry_id: uuid.UUID) -> bool:
+async def period_entry_exists(
+    session: AsyncSession, *, org_id: uuid.UUID, entry_id: uuid.UUID
+) -> bool:
     """Tell whether an entry id belongs to the org."""
     query = select(entries.c.id).where(entries.c.org_id == org_id, entries.c.id == entry_id)
     return (await session.execute(query)).first() is not None
@@ -392,15 +557,23 @@ async def period_entry_exists(session: AsyncSession, *, org_id: uuid.UUID, entry
 BalanceMap = dict[uuid.UUID, dict[str, int]]
 
 
-def _add(into: BalanceMap, rows: Iterable[tuple[uuid.UUID, str, int | None]], sign: int = 1) -> None:
+def _add(
+    into: BalanceMap, rows: Iterable[tuple[uuid.UUID, str, int | None]], sign: int = 1
+) -> None:
     for account_id, currency, amount in rows:
         if amount:
             bucket = into.setdefault(account_id, {})
             bucket[currency] = bucket.get(currency, 0) + sign * int(amount)
 
 
-async def balances(session: AsyncSession, *, org_id: uuid.UUID, as_of: date | None,
-                   known_at: datetime | None, account_id: uuid.UUID | None = None) -> BalanceMap:
+async def balances(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    as_of: date | None,
+    known_at: datetime | None,
+    account_id: uuid.UUID | None = None,
+) -> BalanceMap:
     """Return balances per account and currency, as of a date and as known at a time.
 
     The current balance is one row per (account, currency). A past date sums the
@@ -409,8 +582,11 @@ async def balances(session: AsyncSession, *, org_id: uuid.UUID, as_of: date | No
     """
     result: BalanceMap = {}
     if as_of is None:
-        query = select(account_balances.c.account_id, account_balances.c.currency,
-                       account_balances.c.balance_minor).where(account_balances.c.org_id == org_id)
+        query = select(
+            account_balances.c.account_id,
+            account_balances.c.currency,
+            account_balances.c.balance_minor,
+        ).where(account_balances.c.org_id == org_id)
         if account_id is not None:
             query = query.where(account_balances.c.account_id == account_id)
         _add(result, (await session.execute(query)))
@@ -418,18 +594,25 @@ async def balances(session: AsyncSession, *, org_id: uuid.UUID, as_of: date | No
         first_of_month = domain.month_start(as_of)
         for table, condition in (
             (monthly_balances, monthly_balances.c.month < first_of_month),
-            (daily_balances, and_(daily_balances.c.day >= first_of_month, daily_balances.c.day <= as_of)),
+            (
+                daily_balances,
+                and_(daily_balances.c.day >= first_of_month, daily_balances.c.day <= as_of),
+            ),
         ):
-            query = (select(table.c.account_id, table.c.currency, func.sum(table.c.delta_minor))
-                     .where(table.c.org_id == org_id, condition)
-                     .group_by(table.c.account_id, table.c.currency))
+            query = (
+                select(table.c.account_id, table.c.currency, func.sum(table.c.delta_minor))
+                .where(table.c.org_id == org_id, condition)
+                .group_by(table.c.account_id, table.c.currency)
+            )
             if account_id is not None:
                 query = query.where(table.c.account_id == account_id)
             _add(result, (await session.execute(query)))
     if known_at is not None:
-        query = (select(postings.c.account_id, postings.c.currency, func.sum(postings.c.amount_minor))
-                 .where(postings.c.org_id == org_id, postings.c.recorded_at > known_at)
-                 .group_by(postings.c.account_id, postings.c.currency))
+        query = (
+            select(postings.c.account_id, postings.c.currency, func.sum(postings.c.amount_minor))
+            .where(postings.c.org_id == org_id, postings.c.recorded_at > known_at)
+            .group_by(postings.c.account_id, postings.c.currency)
+        )
         if as_of is not None:
             query = query.where(postings.c.date <= as_of)
         if account_id is not None:
@@ -438,13 +621,27 @@ async def balances(session: AsyncSession, *, org_id: uuid.UUID, as_of: date | No
     return result
 
 
-async def account_postings_page(session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID,
-                                date_from: date | None, date_to: date | None,
-                                after: tuple[date, uuid.UUID] | None, limit: int) -> list[Row[Any]]:
+async def account_postings_page(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    account_id: uuid.UUID,
+    date_from: date | None,
+    date_to: date | None,
+    after: tuple[date, uuid.UUID, int] | None,
+    limit: int,
+) -> list[Row[Any]]:
     """Return one account's postings oldest first, joined with their entry's text."""
     query = (
-        select(postings.c.entry_id, postings.c.date, postings.c.currency, postings.c.amount_minor,
-               entries.c.description, entries.c.payee)
+        select(
+            postings.c.entry_id,
+            postings.c.line_no,
+            postings.c.date,
+            postings.c.currency,
+            postings.c.amount_minor,
+            entries.c.description,
+            entries.c.payee,
+        )
         .join(entries, entries.c.id == postings.c.entry_id)
         .where(postings.c.org_id == org_id, postings.c.account_id == account_id)
     )
@@ -453,18 +650,34 @@ async def account_postings_page(session: AsyncSession, *, org_id: uuid.UUID, acc
     if date_to is not None:
         query = query.where(postings.c.date <= date_to)
     if after is not None:
-        query = query.where(tuple_(postings.c.date, postings.c.entry_id) > tuple_(*after))
+        query = query.where(
+            tuple_(postings.c.date, postings.c.entry_id, postings.c.line_no) > tuple_(*after)
+        )
     query = query.order_by(postings.c.date, postings.c.entry_id, postings.c.line_no).limit(limit)
-    return list((await session.execute(query)).all())
+    result: Any = await session.execute(query)
+    return list(result.all())
 
 
-async def same_day_sums_through(session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID,
-                                day: date, entry_id: uuid.UUID) -> dict[str, int]:
-    """Sum one account's postings on `day` in entries up to and including `entry_id`."""
-    query = (select(postings.c.currency, func.sum(postings.c.amount_minor))
-             .where(postings.c.org_id == org_id, postings.c.account_id == account_id,
-                    postings.c.date == day, postings.c.entry_id <= entry_id)
-             .group_by(postings.c.currency))
+async def same_day_sums_through(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    account_id: uuid.UUID,
+    day: date,
+    entry_id: uuid.UUID,
+    line_no: int,
+) -> dict[str, int]:
+    """Sum one account's postings on `day` up to and including posting (entry_id, line_no)."""
+    query = (
+        select(postings.c.currency, func.sum(postings.c.amount_minor))
+        .where(
+            postings.c.org_id == org_id,
+            postings.c.account_id == account_id,
+            postings.c.date == day,
+            tuple_(postings.c.entry_id, postings.c.line_no) <= tuple_(entry_id, line_no),
+        )
+        .group_by(postings.c.currency)
+    )
     return {currency: int(total) for currency, total in (await session.execute(query))}
 
 
@@ -476,14 +689,25 @@ async def upsert_fx_rates(session: AsyncSession, *, rows: Sequence[Mapping[str, 
     statement = _insert_for(session, fx_rates)
     statement = statement.on_conflict_do_update(
         index_elements=["org_id", "base", "quote", "date"],
-        set_={"rate": statement.excluded.rate, "source": statement.excluded.source,
-              "recorded_at": statement.excluded.recorded_at},
+        set_={
+            "rate": statement.excluded.rate,
+            "source": statement.excluded.source,
+            "recorded_at": statement.excluded.recorded_at,
+        },
     )
     await session.execute(statement, list(rows))
 
 
-async def list_fx_rates(session: AsyncSession, *, org_id: uuid.UUID, base: str | None, quote: str | None,
-                        date_from: date | None, date_to: date | None, limit: int) -> list[Row[Any]]:
+async def list_fx_rates(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    base: str | None,
+    quote: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+) -> list[Row[Any]]:
     """Return rates newest first."""
     query = select(fx_rates).where(fx_rates.c.org_id == org_id)
     if base:

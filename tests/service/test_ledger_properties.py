@@ -22,7 +22,9 @@ from tests.support import Tenant, sign_up
 START = date(2025, 1, 1)
 ACCOUNTS = 4
 
-posting = st.tuples(st.integers(0, ACCOUNTS - 1), st.integers(1, 10**7), st.sampled_from(["EUR", "JPY"]))
+posting = st.tuples(
+    st.integers(0, ACCOUNTS - 1), st.integers(1, 10**7), st.sampled_from(["EUR", "JPY"])
+)
 post_op = st.tuples(st.just("post"), st.integers(0, 90), st.lists(posting, min_size=1, max_size=3))
 reverse_op = st.tuples(st.just("reverse"), st.integers(0, 1000), st.just([]))
 operations = st.lists(st.one_of(post_op, post_op, reverse_op), min_size=1, max_size=12)
@@ -40,40 +42,67 @@ def _amount(minor: int, currency: str) -> str:
     return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
 
 
-def _balanced_postings(lines: list[tuple[int, int, str]], accounts: list[str]) -> list[dict[str, Any]]:
+def _balanced_postings(
+    lines: list[tuple[int, int, str]], accounts: list[str]
+) -> list[dict[str, Any]]:
     """Each generated line becomes a debit and a matching credit on the next account."""
     out = []
     for account, minor, currency in lines:
-        out.append({"account_id": accounts[account], "amount": _amount(minor, currency), "currency": currency})
-        out.append({"account_id": accounts[(account + 1) % ACCOUNTS], "amount": _amount(-minor, currency),
-                    "currency": currency})
+        out.append(
+            {
+                "account_id": accounts[account],
+                "amount": _amount(minor, currency),
+                "currency": currency,
+            }
+        )
+        out.append(
+            {
+                "account_id": accounts[(account + 1) % ACCOUNTS],
+                "amount": _amount(-minor, currency),
+                "currency": currency,
+            }
+        )
     return out
 
 
-async def _scenario(client: httpx.AsyncClient, ops: list[tuple[str, int, list[tuple[int, int, str]]]]) -> None:
+async def _scenario(
+    client: httpx.AsyncClient, ops: list[tuple[str, int, list[tuple[int, int, str]]]]
+) -> None:
     tenant: Tenant = await sign_up(client)
     headers = tenant.headers
-    setup = await client.post("/api/v1/ledger/setup", json={"template": "empty", "base_currency": "EUR"},
-                              headers=headers)
+    setup = await client.post(
+        "/api/v1/ledger/setup", json={"template": "empty", "base_currency": "EUR"}, headers=headers
+    )
     assert setup.status_code == 201, setup.text
     accounts = []
     for number in range(ACCOUNTS):
-        created = await client.post("/api/v1/ledger/accounts", headers=headers, json={
-            "code": f"A{number}", "name": f"Account {number}", "type": "asset"})
+        created = await client.post(
+            "/api/v1/ledger/accounts",
+            headers=headers,
+            json={"code": f"A{number}", "name": f"Account {number}", "type": "asset"},
+        )
         accounts.append(created.json()["id"])
     posted: list[dict[str, Any]] = []
     model: list[tuple[date, str, str, int]] = []  # date, account, currency, signed minor
     for kind, number, lines in ops:
         if kind == "post":
             day = START + timedelta(days=number)
-            response = await client.post("/api/v1/ledger/entries", headers=headers, json={
-                "date": day.isoformat(), "description": "generated",
-                "postings": _balanced_postings(lines, accounts)})
+            response = await client.post(
+                "/api/v1/ledger/entries",
+                headers=headers,
+                json={
+                    "date": day.isoformat(),
+                    "description": "generated",
+                    "postings": _balanced_postings(lines, accounts),
+                },
+            )
             assert response.status_code == 201, response.text
             posted.append(response.json())
         elif posted:
             target = posted[number % len(posted)]
-            response = await client.post(f"/api/v1/ledger/entries/{target['id']}/reverse", headers=headers)
+            response = await client.post(
+                f"/api/v1/ledger/entries/{target['id']}/reverse", headers=headers
+            )
             if target["reversed_by_entry_id"] or target["reverses_entry_id"]:
                 assert response.status_code == 409
                 continue
@@ -85,8 +114,14 @@ async def _scenario(client: httpx.AsyncClient, ops: list[tuple[str, int, list[tu
         entry = posted[-1]
         for line in entry["postings"]:
             scale = 0 if line["currency"] == "JPY" else 2
-            model.append((date.fromisoformat(entry["date"]), line["account_id"], line["currency"],
-                          int(line["amount"].replace(".", "")) if scale else int(line["amount"])))
+            model.append(
+                (
+                    date.fromisoformat(entry["date"]),
+                    line["account_id"],
+                    line["currency"],
+                    int(line["amount"].replace(".", "")) if scale else int(line["amount"]),
+                )
+            )
 
     for entry in posted:
         totals: dict[str, int] = defaultdict(int)
@@ -94,7 +129,9 @@ async def _scenario(client: httpx.AsyncClient, ops: list[tuple[str, int, list[tu
             totals[line["currency"]] += int(line["amount"].replace(".", ""))
         assert all(total == 0 for total in totals.values()), entry
 
-    days = sorted({day for day, *_ in model} | {START - timedelta(days=1), START + timedelta(days=45)})
+    days = sorted(
+        {day for day, *_ in model} | {START - timedelta(days=1), START + timedelta(days=45)}
+    )
     for as_of in [None, *days]:
         params = {"as_of": as_of.isoformat()} if as_of else {}
         sheet = (await client.get("/api/v1/ledger/balances", params=params, headers=headers)).json()
@@ -113,10 +150,14 @@ async def _scenario(client: httpx.AsyncClient, ops: list[tuple[str, int, list[tu
         assert seen == {key: value for key, value in expected.items() if value != 0}, as_of
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=operations)
 def test_any_sequence_of_posts_and_reversals_keeps_the_books_balanced(
-    app: FastAPI, loop: asyncio.AbstractEventLoop, ops: list[tuple[str, int, list[tuple[int, int, str]]]]
+    app: FastAPI,
+    loop: asyncio.AbstractEventLoop,
+    ops: list[tuple[str, int, list[tuple[int, int, str]]]],
 ) -> None:
     async def run() -> None:
         transport = httpx.ASGITransport(app=app)

@@ -267,3 +267,8 @@ def test_every_schema_has_a_valid_example(schema: type[BaseModel]) -> None:
     assert examples, f"{schema.__name__} has no example"
     for example in examples:
         schema.model_validate(example)
+
+
+def test_internal_domains_of_self_hosted_teams_are_valid_emails() -> None:
+    assert domain.normalise_email("Demo@Nexus.Local") == "demo@nexus.local"
+    assert domain.normalise_email("ops@finance.internal") == "ops@finance.internal"

@@ -18,8 +18,13 @@ ACCOUNTS = {
 
 
 def draft(*postings: tuple[uuid.UUID, int, str], day: date = date(2026, 11, 2)) -> EntryDraft:
-    return EntryDraft(date=day, description="x",
-                      postings=tuple(PostingDraft(account, amount, currency) for account, amount, currency in postings))
+    return EntryDraft(
+        date=day,
+        description="x",
+        postings=tuple(
+            PostingDraft(account, amount, currency) for account, amount, currency in postings
+        ),
+    )
 
 
 def test_balanced_entry_passes() -> None:
@@ -28,13 +33,17 @@ def test_balanced_entry_passes() -> None:
 
 def test_unbalanced_entry_reports_the_imbalance_per_currency() -> None:
     with pytest.raises(domain.EntryUnbalanced) as raised:
-        domain.check_entry(draft((FOOD, 1000, "EUR"), (CASH, -999, "EUR"), (FOOD, 5, "USD")), postings_max=10)
+        domain.check_entry(
+            draft((FOOD, 1000, "EUR"), (CASH, -999, "EUR"), (FOOD, 5, "USD")), postings_max=10
+        )
     assert raised.value.details == {"imbalance_minor": {"EUR": 1, "USD": 5}}
 
 
 def test_cross_currency_entry_balances_in_each_currency() -> None:
-    domain.check_entry(draft((FOOD, 1000, "EUR"), (CASH, -1000, "EUR"), (FOOD, 1100, "USD"), (CASH, -1100, "USD")),
-                       postings_max=10)
+    domain.check_entry(
+        draft((FOOD, 1000, "EUR"), (CASH, -1000, "EUR"), (FOOD, 1100, "USD"), (CASH, -1100, "USD")),
+        postings_max=10,
+    )
 
 
 def test_single_posting_and_zero_amount_are_refused() -> None:
@@ -48,7 +57,9 @@ def test_single_posting_and_zero_amount_are_refused() -> None:
 
 def test_accounts_must_exist_be_open_and_take_the_currency() -> None:
     with pytest.raises(domain.UnknownAccount):
-        domain.check_accounts(draft((uuid.UUID(int=9), 1, "EUR"), (CASH, -1, "EUR")).postings, ACCOUNTS)
+        domain.check_accounts(
+            draft((uuid.UUID(int=9), 1, "EUR"), (CASH, -1, "EUR")).postings, ACCOUNTS
+        )
     with pytest.raises(domain.AccountClosed):
         domain.check_accounts(draft((USD_CASH, 1, "USD"), (FOOD, -1, "USD")).postings, ACCOUNTS)
     with pytest.raises(domain.CurrencyMismatch) as raised:
@@ -82,20 +93,29 @@ def test_floors_and_overflow() -> None:
 
 
 def test_dated_deltas_bucket_by_day_and_month() -> None:
-    entries = [draft((FOOD, 100, "EUR"), (CASH, -100, "EUR"), day=date(2026, 1, 31)),
-               draft((FOOD, 50, "EUR"), (CASH, -50, "EUR"), day=date(2026, 2, 1)),
-               draft((FOOD, 25, "EUR"), (CASH, -25, "EUR"), day=date(2026, 2, 1))]
+    entries = [
+        draft((FOOD, 100, "EUR"), (CASH, -100, "EUR"), day=date(2026, 1, 31)),
+        draft((FOOD, 50, "EUR"), (CASH, -50, "EUR"), day=date(2026, 2, 1)),
+        draft((FOOD, 25, "EUR"), (CASH, -25, "EUR"), day=date(2026, 2, 1)),
+    ]
     assert domain.dated_deltas(entries, monthly=False)[(FOOD, "EUR", date(2026, 2, 1))] == 75
     assert domain.dated_deltas(entries, monthly=True) == {
-        (FOOD, "EUR", date(2026, 1, 1)): 100, (CASH, "EUR", date(2026, 1, 1)): -100,
-        (FOOD, "EUR", date(2026, 2, 1)): 75, (CASH, "EUR", date(2026, 2, 1)): -75}
+        (FOOD, "EUR", date(2026, 1, 1)): 100,
+        (CASH, "EUR", date(2026, 1, 1)): -100,
+        (FOOD, "EUR", date(2026, 2, 1)): 75,
+        (CASH, "EUR", date(2026, 2, 1)): -75,
+    }
 
 
 def test_roll_up_adds_descendants_per_currency() -> None:
     parent, child, grandchild = uuid.UUID(int=10), uuid.UUID(int=11), uuid.UUID(int=12)
     parents = {parent: None, child: parent, grandchild: child}
     totals = domain.roll_up({child: {"EUR": 5}, grandchild: {"EUR": 7, "USD": 1}}, parents)
-    assert totals == {parent: {"EUR": 12, "USD": 1}, child: {"EUR": 12, "USD": 1}, grandchild: {"EUR": 7, "USD": 1}}
+    assert totals == {
+        parent: {"EUR": 12, "USD": 1},
+        child: {"EUR": 12, "USD": 1},
+        grandchild: {"EUR": 7, "USD": 1},
+    }
 
 
 def test_request_hash_ignores_key_order() -> None:
@@ -105,9 +125,15 @@ def test_request_hash_ignores_key_order() -> None:
 
 def _facts(**changes: object) -> domain.SealedFacts:
     values: dict[str, object] = {
-        "entry_id": uuid.UUID(int=1), "org_id": uuid.UUID(int=2), "date": date(2026, 1, 1), "description": "x",
-        "payee": None, "reference": None, "metadata": {"b": 1, "a": 2},
-        "recorded_at": datetime(2026, 1, 1, 12, tzinfo=UTC), "reverses_entry_id": None,
+        "entry_id": uuid.UUID(int=1),
+        "org_id": uuid.UUID(int=2),
+        "date": date(2026, 1, 1),
+        "description": "x",
+        "payee": None,
+        "reference": None,
+        "metadata": {"b": 1, "a": 2},
+        "recorded_at": datetime(2026, 1, 1, 12, tzinfo=UTC),
+        "reverses_entry_id": None,
         "postings": ((0, CASH, 100, "EUR", None), (1, FOOD, -100, "EUR", None)),
     }
     values.update(changes)
@@ -116,16 +142,30 @@ def _facts(**changes: object) -> domain.SealedFacts:
 
 def test_entry_hash_is_canonical_and_sensitive_to_every_field() -> None:
     base = domain.entry_hash(_facts())
-    assert domain.entry_hash(_facts(recorded_at=datetime(2026, 1, 1, 12))) == base  # naive UTC == aware UTC
+    assert (
+        domain.entry_hash(_facts(recorded_at=datetime(2026, 1, 1, 12)))  # noqa: DTZ001 - naive UTC
+        == base
+    )
     assert domain.entry_hash(_facts(metadata={"a": 2, "b": 1})) == base
-    assert domain.entry_hash(_facts(postings=((1, FOOD, -100, "EUR", None), (0, CASH, 100, "EUR", None)))) == base
-    for change in ({"description": "y"}, {"date": date(2026, 1, 2)}, {"payee": "p"},
-                   {"postings": ((0, CASH, 101, "EUR", None), (1, FOOD, -101, "EUR", None))}):
+    assert (
+        domain.entry_hash(
+            _facts(postings=((1, FOOD, -100, "EUR", None), (0, CASH, 100, "EUR", None)))
+        )
+        == base
+    )
+    for change in (
+        {"description": "y"},
+        {"date": date(2026, 1, 2)},
+        {"payee": "p"},
+        {"postings": ((0, CASH, 101, "EUR", None), (1, FOOD, -101, "EUR", None))},
+    ):
         assert domain.entry_hash(_facts(**change)) != base
 
 
 def test_links_chain_each_hash_onto_the_previous() -> None:
     first = domain.link_hash(previous_link_hash=domain.GENESIS_HASH, entry_hash_hex="a" * 64, seq=1)
     second = domain.link_hash(previous_link_hash=first, entry_hash_hex="b" * 64, seq=2)
-    assert second != domain.link_hash(previous_link_hash=domain.GENESIS_HASH, entry_hash_hex="b" * 64, seq=2)
+    assert second != domain.link_hash(
+        previous_link_hash=domain.GENESIS_HASH, entry_hash_hex="b" * 64, seq=2
+    )
     assert len(second) == 64

@@ -1,0 +1,150 @@
+"""The tamper-evident chain: sealing, verification, and a real tampering caught."""
+
+import uuid
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from nexus.core.db import Database
+from nexus.ledger import chain
+from tests.support import entry, post, set_up_ledger, sign_up
+
+
+def _ledger(app: FastAPI) -> Database:
+    database: Database = app.state.databases["ledger"]
+    return database
+
+
+async def _books_with_entries(
+    client: httpx.AsyncClient, count: int
+) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    ids = []
+    for number in range(count):
+        response = await post(
+            client,
+            tenant,
+            entry(
+                f"2026-03-{number + 1:02d}",
+                f"Lunch {number}",
+                (accounts["5030"], f"{10 + number}.50"),
+                (accounts["1010"], f"-{10 + number}.50"),
+            ),
+        )
+        ids.append(response.json()["id"])
+    return tenant.headers, ids, accounts
+
+
+async def test_sealed_chain_verifies(client: httpx.AsyncClient, app: FastAPI) -> None:
+    headers, _, _ = await _books_with_entries(client, 5)
+    await chain.seal_all(_ledger(app))
+    report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+    assert report["ok"] is True
+    assert report["checked"] == 5
+    assert report["unsealed"] == 0
+    assert report["first_broken"] is None
+    assert len(report["head_hash"]) == 64
+
+
+async def test_unsealed_entries_are_reported_not_broken(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers, _, _ = await _books_with_entries(client, 2)
+    # Verified before or after the sealer's next pass, fresh entries are queued, never broken.
+    report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+    assert report["ok"] is True
+    assert report["checked"] + report["unsealed"] == 2
+    await chain.seal_all(_ledger(app))
+    sealed = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+    assert (sealed["checked"], sealed["unsealed"]) == (2, 0)
+
+
+async def _tamper(database: Database, statement: str, params: dict[str, object]) -> None:
+    """Change a posted row behind the ledger's back, as someone with database access could."""
+    async with database.transaction() as session:
+        if database.is_sqlite:
+            await session.execute(text("DROP TRIGGER postings_no_update"))
+            await session.execute(text(statement), params)
+            await session.execute(
+                text(
+                    "CREATE TRIGGER postings_no_update BEFORE UPDATE ON postings "
+                    "BEGIN SELECT RAISE(ABORT, 'postings are append-only'); END"
+                )
+            )
+        else:
+            await session.execute(text("ALTER TABLE postings DISABLE TRIGGER postings_append_only"))
+            await session.execute(text(statement), params)
+            await session.execute(text("ALTER TABLE postings ENABLE TRIGGER postings_append_only"))
+
+
+async def test_altered_posting_is_named_as_the_first_broken_link(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers, ids, _ = await _books_with_entries(client, 6)
+    database = _ledger(app)
+    await chain.seal_all(database)
+    victim = uuid.UUID(ids[3])
+    await _tamper(
+        database,
+        "UPDATE postings SET amount_minor = amount_minor + 100 WHERE entry_id = :id",
+        {"id": victim.hex if database.is_sqlite else victim},
+    )
+    report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+    assert report["ok"] is False
+    assert report["checked"] == 3
+    assert report["first_broken"] == {
+        "seq": 4,
+        "entry_id": str(victim),
+        "reason": "entry content does not match its seal",
+    }
+
+
+async def test_posted_rows_cannot_be_updated_or_deleted(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    _, ids, _ = await _books_with_entries(client, 1)
+    database = _ledger(app)
+    victim = uuid.UUID(ids[0])
+    key = victim.hex if database.is_sqlite else victim
+    for statement in (
+        "UPDATE postings SET amount_minor = 1 WHERE entry_id = :id",
+        "DELETE FROM postings WHERE entry_id = :id",
+        "UPDATE entries SET description = 'edited' WHERE id = :id",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with database.transaction() as session:
+                await session.execute(text(statement), {"id": key})
+
+
+async def test_postgres_refuses_an_unbalanced_entry_at_commit(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Should a bug bypass the domain check, PostgreSQL itself refuses the entry at commit."""
+    database = _ledger(app)
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL's second wall; SQLite relies on the domain check")
+    _, ids, _ = await _books_with_entries(client, 1)
+    original = uuid.UUID(ids[0])
+    copy = uuid.uuid4()
+    with pytest.raises(DBAPIError, match="does not balance"):  # noqa: PT012 - raised at commit
+        async with database.transaction() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO entries (id, org_id, date, description, recorded_at) "
+                    "SELECT :copy, org_id, date, 'bug', recorded_at FROM entries WHERE id = :id"
+                ),
+                {"copy": copy, "id": original},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO postings (entry_id, line_no, org_id, account_id, amount_minor, "
+                    "currency, date, recorded_at) SELECT :copy, line_no, org_id, account_id, "
+                    "amount_minor + line_no, currency, date, recorded_at FROM postings "
+                    "WHERE entry_id = :id"
+                ),
+                {"copy": copy, "id": original},
+            )
