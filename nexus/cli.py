@@ -134,6 +134,24 @@ def migrate(data_dir: DataDir = None) -> None:
     asyncio.run(run())
 
 
+@app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Print the OpenAPI document of every service (the web app's client is generated from it)."""
+    import json
+
+    from nexus.gateway.app import create_app
+
+    document = json.dumps(create_app(Settings()).openapi(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        typer.echo(document, nl=False)
+    else:
+        output.write_text(document)
+
+
 @ledger_app.command("verify")
 def ledger_verify(
     data_dir: DataDir = None,
