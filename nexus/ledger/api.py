@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.config import Settings
@@ -24,6 +25,8 @@ from nexus.ledger import chain, domain, repository, schemas, service
 from nexus.ledger.models import outbox
 
 router = APIRouter(tags=["ledger"])
+
+ENTRIES_POSTED = Counter("nexus_ledger_entries_posted_total", "Journal entries posted.", ["path"])
 
 WriteSession = Annotated[AsyncSession, Depends(write_session_dependency("ledger"))]
 ReadSession = Annotated[AsyncSession, Depends(read_session_dependency("ledger"))]
@@ -287,6 +290,8 @@ async def post_entry(
     )
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        ENTRIES_POSTED.labels(path="single").inc()
     return await service.get_entry(session, org_id=principal.org_id, entry_id=outcome.entry_id)
 
 
@@ -322,6 +327,7 @@ async def post_batch(
         batch=True,
     )
     replayed = sum(outcome.replayed for outcome in outcomes)
+    ENTRIES_POSTED.labels(path="batch").inc(len(outcomes) - replayed)
     return schemas.BatchResult(
         posted=len(outcomes) - replayed,
         replayed=replayed,

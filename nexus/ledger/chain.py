@@ -208,7 +208,7 @@ async def verify(session: AsyncSession, *, org_id: uuid.UUID) -> ChainReport:
             broken=ChainBreak(
                 seq=None,
                 entry_id=None,
-                reason=f"{total - checked - unsealed} entries exist outside the chain and queue",
+                reason=f"entries outside the chain and its queue: {total - checked - unsealed}",
             ),
         )
     return _report(checked, session_unsealed=unsealed, head=previous, broken=None)

@@ -120,31 +120,43 @@ async def test_posted_rows_cannot_be_updated_or_deleted(
                 await session.execute(text(statement), {"id": key})
 
 
-async def test_postgres_refuses_an_unbalanced_entry_at_commit(
+async def _insert_unbalanced_copy(database: Database, original: uuid.UUID) -> None:
+    """Write an unbalanced entry straight into the tables, as a bug or an intruder could."""
+    copy = uuid.uuid4()
+    key = (lambda value: value.hex) if database.is_sqlite else (lambda value: value)
+    async with database.transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO entries (id, org_id, date, description, recorded_at) "
+                "SELECT :copy, org_id, date, 'bug', recorded_at FROM entries WHERE id = :id"
+            ),
+            {"copy": key(copy), "id": key(original)},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO postings (entry_id, line_no, org_id, account_id, amount_minor, "
+                "currency, date, recorded_at) SELECT :copy, line_no, org_id, account_id, "
+                "amount_minor + line_no, currency, date, recorded_at FROM postings "
+                "WHERE entry_id = :id"
+            ),
+            {"copy": key(copy), "id": key(original)},
+        )
+
+
+async def test_an_unbalanced_entry_written_behind_the_ledgers_back_is_caught(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    """Should a bug bypass the domain check, PostgreSQL itself refuses the entry at commit."""
+    """PostgreSQL refuses it at commit; SQLite has no deferred trigger, so verify names it."""
     database = _ledger(app)
+    headers, ids, _ = await _books_with_entries(client, 1)
+    await chain.seal_all(database)
     if database.is_sqlite:
-        pytest.skip("PostgreSQL's second wall; SQLite relies on the domain check")
-    _, ids, _ = await _books_with_entries(client, 1)
-    original = uuid.UUID(ids[0])
-    copy = uuid.uuid4()
-    with pytest.raises(DBAPIError, match="does not balance"):  # noqa: PT012 - raised at commit
-        async with database.transaction() as session:
-            await session.execute(
-                text(
-                    "INSERT INTO entries (id, org_id, date, description, recorded_at) "
-                    "SELECT :copy, org_id, date, 'bug', recorded_at FROM entries WHERE id = :id"
-                ),
-                {"copy": copy, "id": original},
-            )
-            await session.execute(
-                text(
-                    "INSERT INTO postings (entry_id, line_no, org_id, account_id, amount_minor, "
-                    "currency, date, recorded_at) SELECT :copy, line_no, org_id, account_id, "
-                    "amount_minor + line_no, currency, date, recorded_at FROM postings "
-                    "WHERE entry_id = :id"
-                ),
-                {"copy": copy, "id": original},
-            )
+        await _insert_unbalanced_copy(database, uuid.UUID(ids[0]))
+        report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+        assert report["ok"] is False
+        assert report["first_broken"]["reason"] == "entries outside the chain and its queue: 1"
+    else:
+        with pytest.raises(DBAPIError, match="does not balance"):
+            await _insert_unbalanced_copy(database, uuid.UUID(ids[0]))
+        report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+        assert report["ok"] is True

@@ -107,6 +107,7 @@ def test_nexus_up_serves_the_api_docs_health_and_metrics(server: Server) -> None
             metrics,
         )
         assert "nexus_http_request_duration_seconds_bucket" in metrics
+        assert "nexus_ledger_entries_posted_total" in metrics
         unauthenticated = http.get("/api/v1/ledger/accounts")
         assert unauthenticated.status_code == 401
         assert unauthenticated.json()["error"]["code"] == "unauthenticated"
