@@ -119,7 +119,11 @@ class Database:
                 pool_timeout=POOL_TIMEOUT_SECONDS,
                 pool_pre_ping=True,
             )
-            self.read_engine = self.write_engine
+            # A read request sees one snapshot, so a report never mixes two moments
+            # (read-only REPEATABLE READ transactions cannot fail to serialize).
+            self.read_engine = self.write_engine.execution_options(
+                isolation_level="REPEATABLE READ"
+            )
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -151,7 +155,7 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
+        if self.is_sqlite:
             await self.read_engine.dispose()
 
 
