@@ -4,7 +4,8 @@ Embedded mode gives each service its own SQLite file in WAL mode with
 `synchronous=FULL` (a committed entry survives a power cut). SQLite allows one writer,
 so writes go through a dedicated single-connection engine that starts transactions
 with `BEGIN IMMEDIATE`: writers queue in the pool instead of failing with "database is
-locked", and reads never wait for them. On PostgreSQL both roles share one engine.
+locked", and reads never wait for them. On PostgreSQL both roles share one pool, and
+reads run in REPEATABLE READ so each request sees a single snapshot.
 
 The transaction boundary lives here and only here: a request's session commits when
 the handler succeeds and rolls back when it raises. Services only flush.
