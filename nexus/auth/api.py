@@ -14,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexus.auth import keys, members, schemas, service, tokens
 from nexus.auth.models import outbox
 from nexus.core.config import Settings
-from nexus.core.db import Database, database_of, read_session_dependency, write_session_dependency
+from nexus.core.db import Database, database_of, read_session, write_session
 from nexus.core.permissions import Permission
 from nexus.core.security import Principal, public, require
 from nexus.core.service import ServiceSpec
 
 NAME = "auth"
 
-WriteSession = Annotated[AsyncSession, Depends(write_session_dependency(NAME))]
-ReadSession = Annotated[AsyncSession, Depends(read_session_dependency(NAME))]
+WriteSession = Annotated[AsyncSession, write_session(NAME)]
+ReadSession = Annotated[AsyncSession, read_session(NAME)]
 
 
 def _database(request: Request) -> Database:

@@ -12,11 +12,12 @@ the handler succeeds and rolls back when it raises. Services only flush.
 """
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi import Depends
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
@@ -166,24 +167,28 @@ def database_of(request: Request, service: str) -> Database:
     return databases[service]
 
 
-def write_session_dependency(service: str) -> Callable[[Request], AsyncIterator[AsyncSession]]:
-    """Build a FastAPI dependency yielding `service`'s write session for one request."""
+def write_session(service: str) -> Any:
+    """Declare `service`'s write session for one request: commit on success, else roll back.
+
+    Scoped to the endpoint function, so the commit happens before the response is sent:
+    a client never sees 201 for a write that then failed to commit.
+    """
 
     async def dependency(request: Request) -> AsyncIterator[AsyncSession]:
         async with database_of(request, service).transaction() as session:
             yield session
 
-    return dependency
+    return Depends(dependency, scope="function")
 
 
-def read_session_dependency(service: str) -> Callable[[Request], AsyncIterator[AsyncSession]]:
-    """Build a FastAPI dependency yielding `service`'s read session for one request."""
+def read_session(service: str) -> Any:
+    """Declare `service`'s read-only session for one request."""
 
     async def dependency(request: Request) -> AsyncIterator[AsyncSession]:
         async with database_of(request, service).reading() as session:
             yield session
 
-    return dependency
+    return Depends(dependency, scope="function")
 
 
 def org_uuid(value: str | uuid.UUID) -> uuid.UUID:

@@ -9,9 +9,8 @@ from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.config import Settings
-from nexus.core.db import read_session_dependency, write_session_dependency
+from nexus.core.db import read_session, write_session
 from nexus.core.errors import InvalidInput, PayloadTooLarge
-from nexus.core.money import parse_amount
 from nexus.core.pagination import (
     decode_date_id,
     decode_date_id_line,
@@ -21,15 +20,15 @@ from nexus.core.pagination import (
 from nexus.core.permissions import Permission
 from nexus.core.security import Principal, require
 from nexus.core.service import ServiceSpec
-from nexus.ledger import chain, domain, repository, schemas, service
+from nexus.ledger import accounts, chain, domain, posting, repository, schemas, service
 from nexus.ledger.models import outbox
 
 router = APIRouter(tags=["ledger"])
 
 ENTRIES_POSTED = Counter("nexus_ledger_entries_posted_total", "Journal entries posted.", ["path"])
 
-WriteSession = Annotated[AsyncSession, Depends(write_session_dependency("ledger"))]
-ReadSession = Annotated[AsyncSession, Depends(read_session_dependency("ledger"))]
+WriteSession = Annotated[AsyncSession, write_session("ledger")]
+ReadSession = Annotated[AsyncSession, read_session("ledger")]
 Reader = Annotated[Principal, Depends(require(Permission.LEDGER_READ))]
 Poster = Annotated[Principal, Depends(require(Permission.LEDGER_POST))]
 AccountManager = Annotated[Principal, Depends(require(Permission.LEDGER_ACCOUNTS_MANAGE))]
@@ -64,10 +63,7 @@ def _aware(known_at: datetime | None) -> datetime | None:
 @router.get("/settings", response_model=schemas.LedgerSettings)
 async def get_settings(session: ReadSession, principal: Reader) -> schemas.LedgerSettings:
     """The organisation's base currency, closed period and chart template."""
-    row = await repository.org_settings(session, org_id=principal.org_id)
-    if row is None:
-        return schemas.LedgerSettings(base_currency="USD", closed_through=None, template=None)
-    return service.render_settings(row)
+    return await service.ledger_settings(session, org_id=principal.org_id)
 
 
 @router.post("/setup", response_model=schemas.SetupResult, status_code=status.HTTP_201_CREATED)
@@ -75,7 +71,7 @@ async def setup(
     body: schemas.SetupRequest, session: WriteSession, principal: AccountManager
 ) -> schemas.SetupResult:
     """Choose the base currency and open a chart of accounts from a template."""
-    return await service.setup(session, org_id=principal.org_id, body=body)
+    return await accounts.setup(session, org_id=principal.org_id, body=body)
 
 
 @router.get("/currencies", response_model=schemas.AssetList)
@@ -147,7 +143,7 @@ async def create_account(
     body: schemas.AccountCreate, session: WriteSession, principal: AccountManager
 ) -> schemas.Account:
     """Open an account."""
-    return await service.create_account(session, org_id=principal.org_id, body=body)
+    return await accounts.create_account(session, org_id=principal.org_id, body=body)
 
 
 @router.get("/accounts", response_model=schemas.AccountList)
@@ -156,7 +152,7 @@ async def list_accounts(
 ) -> schemas.AccountList:
     """Every account of the organisation, ordered by code."""
     return schemas.AccountList(
-        items=await service.list_accounts(
+        items=await accounts.list_accounts(
             session, org_id=principal.org_id, include_closed=include_closed
         )
     )
@@ -168,7 +164,7 @@ async def get_account(
 ) -> schemas.Account:
     """One account."""
     row = await service.get_account(session, org_id=principal.org_id, account_id=account_id)
-    return service.render_account(
+    return accounts.render_account(
         row, custom_scales=await service.scales_of(session, org_id=principal.org_id)
     )
 
@@ -181,7 +177,7 @@ async def update_account(
     principal: AccountManager,
 ) -> schemas.Account:
     """Rename, re-code, move or re-floor an account (type and currency are fixed)."""
-    return await service.update_account(
+    return await accounts.update_account(
         session, org_id=principal.org_id, account_id=account_id, body=body
     )
 
@@ -191,7 +187,7 @@ async def close_account(
     account_id: uuid.UUID, session: WriteSession, principal: AccountManager
 ) -> schemas.Account:
     """Close an account whose balance is zero; nothing can be posted to it afterwards."""
-    return await service.set_account_closed(
+    return await accounts.set_account_closed(
         session, org_id=principal.org_id, account_id=account_id, closed=True
     )
 
@@ -201,7 +197,7 @@ async def reopen_account(
     account_id: uuid.UUID, session: WriteSession, principal: AccountManager
 ) -> schemas.Account:
     """Reopen a closed account."""
-    return await service.set_account_closed(
+    return await accounts.set_account_closed(
         session, org_id=principal.org_id, account_id=account_id, closed=False
     )
 
@@ -273,17 +269,17 @@ async def post_entry(
     idempotency_key: IdempotencyKey = None,
 ) -> schemas.Entry:
     """Post a balanced journal entry. With an Idempotency-Key a retry returns the first result."""
-    [draft] = await service.parse_entries(
+    [draft] = await posting.parse_entries(
         session, org_id=principal.org_id, bodies=[body], batch=False
     )
     request_hash = domain.request_hash(body.model_dump(mode="json")) if idempotency_key else None
-    [outcome] = await service.post_entries(
+    [outcome] = await posting.post_entries(
         session,
         org_id=principal.org_id,
         user_id=principal.user_id,
         settings=_settings(request),
         requests=[
-            service.PostRequest(
+            posting.PostRequest(
                 draft=draft, idempotency_key=idempotency_key, request_hash=request_hash
             )
         ],
@@ -305,11 +301,11 @@ async def post_batch(
     limit = _settings(request).batch_entries_max
     if len(body.entries) > limit:
         raise PayloadTooLarge(f"A batch holds at most {limit} entries.", details={"max": limit})
-    drafts = await service.parse_entries(
+    drafts = await posting.parse_entries(
         session, org_id=principal.org_id, bodies=body.entries, batch=True
     )
     requests = [
-        service.PostRequest(
+        posting.PostRequest(
             draft=draft,
             idempotency_key=item.idempotency_key,
             request_hash=domain.request_hash(
@@ -318,7 +314,7 @@ async def post_batch(
         )
         for draft, item in zip(drafts, body.entries, strict=True)
     ]
-    outcomes = await service.post_entries(
+    outcomes = await posting.post_entries(
         session,
         org_id=principal.org_id,
         user_id=principal.user_id,
@@ -366,43 +362,20 @@ async def list_entries(
     cursor: str | None = None,
 ) -> schemas.EntryList:
     """Entries newest first, filtered by account, dates, text and amount."""
-    amount_currency, low, high = None, None, None
-    if min_amount is not None or max_amount is not None:
-        amount_currency = currency
-        if amount_currency is None and account_id is not None:
-            account = await repository.get_account(
-                session, org_id=principal.org_id, account_id=account_id
-            )
-            amount_currency = account.currency if account is not None else None
-        if amount_currency is None:
-            org = await repository.org_settings(session, org_id=principal.org_id)
-            amount_currency = org.base_currency if org is not None else "USD"
-        scale = domain.scale_of(
-            amount_currency, custom_scales=await service.scales_of(session, org_id=principal.org_id)
-        )
-        low = abs(parse_amount(min_amount, scale=scale, field="min_amount")) if min_amount else None
-        high = (
-            abs(parse_amount(max_amount, scale=scale, field="max_amount")) if max_amount else None
-        )
-    page_size = _limit(request, limit)
-    rows = await repository.search_entries(
+    items, last = await service.search_entries(
         session,
         org_id=principal.org_id,
         account_id=account_id,
         date_from=date_from,
         date_to=date_to,
         text=q,
-        currency=amount_currency,
-        amount_min_minor=low,
-        amount_max_minor=high,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        currency=currency,
         after=decode_date_id(cursor) if cursor else None,
-        limit=page_size + 1,
+        limit=_limit(request, limit),
     )
-    has_more = len(rows) > page_size
-    rows = rows[:page_size]
-    items = await service.render_entries(session, org_id=principal.org_id, rows=rows)
-    next_cursor = encode_date_id(rows[-1].date, rows[-1].id) if has_more else None
-    return schemas.EntryList(items=items, next_cursor=next_cursor)
+    return schemas.EntryList(items=items, next_cursor=encode_date_id(*last) if last else None)
 
 
 @router.get("/entries/{entry_id}", response_model=schemas.Entry)
@@ -423,7 +396,7 @@ async def reverse_entry(
     idempotency_key: IdempotencyKey = None,
 ) -> schemas.Entry:
     """Undo an entry by posting its exact negation, linked to it."""
-    outcome = await service.reverse_entry(
+    outcome = await posting.reverse_entry(
         session,
         org_id=principal.org_id,
         user_id=principal.user_id,

@@ -26,6 +26,9 @@ import orjson
 from nexus.core.errors import Conflict, InvalidInput, NotFound
 from nexus.core.money import BALANCE_MINOR_MAX, UnknownCurrency, iso_scale, parse_amount
 
+# An organisation's base currency until it picks one when setting up its ledger.
+DEFAULT_BASE_CURRENCY = "USD"
+
 
 class AccountType(StrEnum):
     ASSET = "asset"

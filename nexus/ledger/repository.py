@@ -14,6 +14,7 @@ from sqlalchemy import (
     Row,
     Table,
     and_,
+    any_,
     bindparam,
     delete,
     func,
@@ -56,6 +57,18 @@ def _insert_for(session: AsyncSession, table: Table) -> Any:
     return (postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert)(table)
 
 
+def _one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN values`, as `= ANY(array)` on PostgreSQL.
+
+    A long IN list is a new prepared statement per length, and once PostgreSQL switches
+    it to a generic plan it can scan every row of the org; one array parameter keeps
+    the index plan.
+    """
+    if dialect_of(session) == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -72,7 +85,7 @@ async def org_settings(session: AsyncSession, *, org_id: uuid.UUID) -> Row[Any] 
 
 
 async def ensure_org(
-    session: AsyncSession, *, org_id: uuid.UUID, base_currency: str = "USD"
+    session: AsyncSession, *, org_id: uuid.UUID, base_currency: str = domain.DEFAULT_BASE_CURRENCY
 ) -> Row[Any]:
     """Return the org's settings, creating defaults on first use."""
     statement = (
@@ -215,7 +228,7 @@ async def account_facts(
                 accounts.c.currency,
                 accounts.c.is_closed,
                 accounts.c.floor_minor,
-            ).where(accounts.c.org_id == org_id, accounts.c.id.in_(chunk))
+            ).where(accounts.c.org_id == org_id, _one_of(session, accounts.c.id, chunk))
         )
         for row in rows:
             facts[row.id] = domain.AccountFacts(
@@ -261,7 +274,7 @@ async def find_keys(
     for chunk in _chunks(keys):
         rows = await session.execute(
             select(entries.c.idempotency_key, entries.c.id, entries.c.request_hash).where(
-                entries.c.org_id == org_id, entries.c.idempotency_key.in_(chunk)
+                entries.c.org_id == org_id, _one_of(session, entries.c.idempotency_key, chunk)
             )
         )
         for key, entry_id, digest in rows:
@@ -447,7 +460,9 @@ async def entry_rows(
         found.extend(
             (
                 await session.execute(
-                    select(entries).where(entries.c.org_id == org_id, entries.c.id.in_(chunk))
+                    select(entries).where(
+                        entries.c.org_id == org_id, _one_of(session, entries.c.id, chunk)
+                    )
                 )
             ).all()
         )
@@ -464,7 +479,9 @@ async def posting_rows(
             (
                 await session.execute(
                     select(postings)
-                    .where(postings.c.org_id == org_id, postings.c.entry_id.in_(chunk))
+                    .where(
+                        postings.c.org_id == org_id, _one_of(session, postings.c.entry_id, chunk)
+                    )
                     .order_by(postings.c.entry_id, postings.c.line_no)
                 )
             ).all()
@@ -480,7 +497,7 @@ async def reversals_of(
     for chunk in _chunks(entry_ids):
         rows = await session.execute(
             select(entries.c.reverses_entry_id, entries.c.id).where(
-                entries.c.org_id == org_id, entries.c.reverses_entry_id.in_(chunk)
+                entries.c.org_id == org_id, _one_of(session, entries.c.reverses_entry_id, chunk)
             )
         )
         found.update(dict(rows.all()))
@@ -725,4 +742,6 @@ async def list_fx_rates(
 async def delete_chain_pending(session: AsyncSession, *, entry_ids: Sequence[uuid.UUID]) -> None:
     """Remove sealed entries from the sealer's queue."""
     for chunk in _chunks(entry_ids):
-        await session.execute(delete(chain_pending).where(chain_pending.c.entry_id.in_(chunk)))
+        await session.execute(
+            delete(chain_pending).where(_one_of(session, chain_pending.c.entry_id, chunk))
+        )

@@ -1,7 +1,7 @@
 // End-to-end: the web app served by a real `nexus up`, driven in Debian's Chromium.
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { apiJson, launchBrowser, newPage, PASSWORD, screenshot, seriousViolations, startNexus, uniqueEmail } from './harness.mjs'
+import { after, afterEach, before, describe, test } from 'node:test'
+import { apiJson, launchBrowser, newPage, PASSWORD, screenshot, seriousViolations, settle, startNexus, uniqueEmail } from './harness.mjs'
 
 let nexus
 let browser
@@ -35,7 +35,7 @@ async function signInInBrowser(page, email) {
 
 /** Screenshot the screen and record its serious/critical axe violations. */
 async function check(page, name) {
-  await page.waitForLoadState('networkidle')
+  await settle(page)
   await screenshot(page, name)
   axeReport[name] = await seriousViolations(page)
 }
@@ -52,6 +52,11 @@ async function fillLine(page, index, account, { debit = '', credit = '' }) {
 }
 
 describe('the web app', () => {
+  // Keep a picture of whatever screen a failing test stopped on.
+  afterEach(async (t) => {
+    for (const context of browser.contexts()) for (const page of context.pages()) await screenshot(page, `failed-${t.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => {})
+  })
+
   test('the server serves the SPA with a CSP and falls back to index.html', async () => {
     const root = await fetch(`${nexus.base}/accounts/some/deep/link`)
     assert.equal(root.status, 200)
@@ -71,7 +76,7 @@ describe('the web app', () => {
   test('sign-up shows the server message next to the password field', async () => {
     const page = await newPage(browser)
     await signUpInBrowser(page, uniqueEmail('weak'), 'Weak Org', 'short')
-    const message = page.locator('#' + (await page.getByLabel('Password').getAttribute('id')) + '-error')
+    const message = page.locator(`[id="${await page.getByLabel('Password').getAttribute('id')}-error"]`)
     await message.waitFor()
     assert.match(await message.textContent(), /at least 10 characters/)
     await check(page, 'signup')
@@ -81,13 +86,13 @@ describe('the web app', () => {
   test('owner: sign up, set up the ledger, create an account, post entries, see balances and the dashboard, sign out', async () => {
     const page = await newPage(browser)
     await signUpInBrowser(page, owner.email, owner.org)
-    await page.getByRole('heading', { name: 'Set up your ledger' }).waitFor()
+    await page.getByRole('heading', { name: 'Set up your ledger', exact: true }).waitFor()
     await check(page, 'setup')
     await page.getByLabel('Base currency').selectOption('EUR')
     await page.getByRole('button', { name: 'Set up ledger' }).click()
 
     // Accounts: the household chart is there; add a wallet.
-    await page.getByRole('heading', { name: 'Accounts' }).waitFor()
+    await page.getByRole('heading', { name: 'Accounts', exact: true }).waitFor()
     await page.getByTestId('account-row-1010').waitFor()
     await page.getByRole('button', { name: 'New account' }).click()
     const dialog = page.getByRole('dialog')
@@ -100,7 +105,7 @@ describe('the web app', () => {
     // Dashboard before any entry: the chart renders, no bars yet.
     await page.getByRole('link', { name: 'Dashboard' }).first().click()
     await page.locator('[data-dashboard-ready="true"]').waitFor()
-    await page.getByTestId('income-expense-chart').locator('.recharts-surface').waitFor()
+    await page.getByTestId('income-expense-chart').locator('.recharts-wrapper').waitFor()
     assert.equal(await page.getByTestId('income-expense-chart').locator('.recharts-bar-rectangle path').count(), 0)
 
     // Two entries: salary into checking, then groceries paid from the wallet (which goes negative).
@@ -111,7 +116,7 @@ describe('the web app', () => {
     await page.getByTestId('balance-summary').getByText('Balanced').waitFor()
     await check(page, 'new-entry')
     await page.getByRole('button', { name: 'Post entry' }).click()
-    await page.getByRole('heading', { name: 'Salary' }).waitFor()
+    await page.getByRole('heading', { name: 'Salary', exact: true }).waitFor()
 
     await page.goto(`${nexus.base}/entries/new`)
     await page.getByLabel('Description').fill('Weekly groceries')
@@ -119,7 +124,7 @@ describe('the web app', () => {
     await fillLine(page, 0, '5020 Groceries', { debit: '42.10' })
     await fillLine(page, 1, '1040 Wallet', { credit: '42.10' })
     await page.getByRole('button', { name: 'Post entry' }).click()
-    await page.getByRole('heading', { name: 'Weekly groceries' }).waitFor()
+    await page.getByRole('heading', { name: 'Weekly groceries', exact: true }).waitFor()
     await check(page, 'entry-detail')
 
     // Balances: the accounts tree shows them, rolled up to the parents.
@@ -138,9 +143,9 @@ describe('the web app', () => {
     // The dashboard shows the new figures and bars.
     await page.getByRole('link', { name: 'Dashboard' }).first().click()
     await page.locator('[data-dashboard-ready="true"]').waitFor()
-    await page.getByTestId('kpi-expenses').getByText('€42.10').waitFor()
-    await page.getByTestId('kpi-income').getByText('€2,500.00').waitFor()
-    await page.getByTestId('kpi-net-worth').getByText('€2,457.90').waitFor()
+    await page.getByTestId('kpi-expenses').getByText('€42.10', { exact: true }).waitFor()
+    await page.getByTestId('kpi-income').getByText('€2,500.00', { exact: true }).waitFor()
+    await page.getByTestId('kpi-net-worth').getByText('€2,457.90', { exact: true }).waitFor()
     await page.getByTestId('income-expense-chart').locator('.recharts-bar-rectangle path').first().waitFor()
     assert.ok((await page.getByTestId('income-expense-chart').locator('.recharts-bar-rectangle path').count()) >= 2)
     await page.getByTestId('attention').getByText('Wallet').waitFor()
@@ -174,6 +179,9 @@ describe('the web app', () => {
     await page.getByRole('button', { name: 'Menu' }).click()
     await page.locator('#mobile-menu').getByRole('link', { name: 'Dashboard' }).click()
     await page.locator('[data-dashboard-ready="true"]').waitFor()
+    // The reversal took the groceries back out of this month's expenses.
+    await page.getByTestId('kpi-expenses').getByText('€0.00', { exact: true }).waitFor()
+    await page.getByTestId('kpi-net-worth').getByText('€2,500.00', { exact: true }).waitFor()
     await check(page, 'dashboard-390')
     await page.goto(`${nexus.base}/entries/new`)
     await page.getByLabel('Description').waitFor()
@@ -183,7 +191,7 @@ describe('the web app', () => {
     // Sign out.
     await page.goto(`${nexus.base}/`)
     await page.getByRole('button', { name: 'Sign out' }).click()
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor()
     await check(page, 'signin')
     assert.equal(await page.evaluate(() => localStorage.getItem('nexus.session')), null)
     assert.deepEqual(page.problems, [])
@@ -236,7 +244,7 @@ describe('the web app', () => {
     await page.locator('[data-dashboard-ready="true"]').waitFor()
     const switcher = page.getByLabel('Organisation').first()
     await switcher.selectOption({ label: 'Side Business (owner)' })
-    await page.getByRole('heading', { name: 'Set up your ledger' }).waitFor()
+    await page.getByRole('heading', { name: 'Set up your ledger', exact: true }).waitFor()
     await switcher.selectOption({ label: `${owner.org} (owner)` })
     await page.locator('[data-dashboard-ready="true"]').waitFor()
     await page.context().close()

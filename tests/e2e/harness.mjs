@@ -84,12 +84,28 @@ export async function launchBrowser() {
 export async function newPage(browser, { width = 1280, height = 900 } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'en-GB', timezoneId: 'Europe/Berlin' })
   const page = await context.newPage()
+  page.setDefaultTimeout(10_000)
   page.problems = []
+  page.inflight = 0
+  page.on('request', () => page.inflight++)
+  page.on('requestfinished', () => page.inflight--)
+  page.on('requestfailed', () => page.inflight--)
   page.on('pageerror', (error) => page.problems.push(`pageerror: ${error.message}`))
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) page.problems.push(`csp: ${message.text()}`)
   })
   return page
+}
+
+/** Wait until the page has made no request for `quietMs` (SPA navigations fire no load events). */
+export async function settle(page, quietMs = 300, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs
+  let quietSince = Date.now()
+  while (Date.now() < deadline) {
+    if (page.inflight > 0) quietSince = Date.now()
+    else if (Date.now() - quietSince >= quietMs) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
 }
 
 export async function screenshot(page, name) {
@@ -99,7 +115,8 @@ export async function screenshot(page, name) {
 
 /** Run axe-core in the page; return violations of impact serious or critical. */
 export async function seriousViolations(page) {
-  await page.addScriptTag({ content: AXE_SOURCE })
+  // Evaluated over the DevTools protocol: the app's CSP (rightly) refuses inline scripts.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE)
   const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }))
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
