@@ -71,7 +71,7 @@ pytest: install
 	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## Everything CI runs
-test: check pytest web-test e2e
+test: check web-test e2e pytest
 
 bench: install
 	$(VENV)/bin/python bench/ledger_post.py

@@ -7,6 +7,7 @@ are fetched once, cached, and fetched again only when a token names an unknown k
 open to anyone says so with `public()`.
 """
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ ALGORITHM = "EdDSA"
 AUDIENCE = "nexus"
 JWKS_REFRESH_SECONDS_MIN = 5.0
 JWKS_MISSES_REMEMBERED_MAX = 1000
+VERIFIED_TOKENS_CACHED_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +45,21 @@ class TokenVerifier:
         self._jwks_url = jwks_url
         self._issuer = issuer
         self._keys: dict[str, jwt.PyJWK] = {}
+        # Verified tokens until they expire: checking an EdDSA signature costs about a
+        # millisecond, and a client sends the same token with every request.
+        self._verified: dict[str, tuple[Principal, float]] = {}
         # Unknown key ids and when they were last looked up: a new kid (rotation) is
         # fetched at once, but a forged kid cannot make every request refetch.
         self._misses: dict[str, float] = {}
+        self._refreshing = asyncio.Lock()
 
     async def _refresh(self, key_id: str) -> None:
+        # Concurrent first requests wait for one fetch instead of failing meanwhile.
+        async with self._refreshing:
+            if key_id not in self._keys:
+                await self._fetch(key_id)
+
+    async def _fetch(self, key_id: str) -> None:
         now = time.monotonic()
         if now - self._misses.get(key_id, -JWKS_REFRESH_SECONDS_MIN) < JWKS_REFRESH_SECONDS_MIN:
             return
@@ -65,12 +77,23 @@ class TokenVerifier:
         self._keys = {key.key_id: key for key in keys if key.key_id}
 
     def forget_keys(self) -> None:
-        """Drop cached keys so the next token fetches the JWKS again."""
+        """Drop cached keys and verified tokens so the next token is checked afresh."""
         self._keys = {}
         self._misses = {}
+        self._verified = {}
 
     async def verify(self, token: str) -> Principal:
         """Return the principal of a valid access token or raise Unauthenticated."""
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires_at = await self._verify_signature(token)
+        if len(self._verified) >= VERIFIED_TOKENS_CACHED_MAX:
+            self._verified.clear()
+        self._verified[token] = (principal, expires_at)
+        return principal
+
+    async def _verify_signature(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -92,12 +115,13 @@ class TokenVerifier:
                 issuer=self._issuer,
                 options={"require": ["exp", "iat", "sub", "jti", "org", "role"]},
             )
-            return Principal(
+            principal = Principal(
                 user_id=uuid.UUID(claims["sub"]),
                 org_id=uuid.UUID(claims["org"]),
                 role=Role(claims["role"]),
                 token_id=str(claims["jti"]),
             )
+            return principal, float(claims["exp"])
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("The access token has expired.") from None
         except (jwt.PyJWTError, ValueError):

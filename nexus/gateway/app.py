@@ -25,6 +25,7 @@ from nexus.core.events import Dispatcher
 from nexus.core.observability import EdgeMiddleware, configure_logging, metrics_response
 from nexus.core.security import TokenVerifier
 from nexus.core.service import ServiceSpec
+from nexus.gateway.web import mount_web
 
 API_PREFIX = "/api/v1"
 JWKS_PATH = f"{API_PREFIX}/auth/.well-known/jwks.json"
@@ -115,6 +116,7 @@ def create_app(
     for spec in specs:
         app.include_router(spec.router, prefix=f"{API_PREFIX}/{spec.name}")
     _add_operations_routes(app)
+    mount_web(app)
     return app
 
 

@@ -273,22 +273,23 @@ async def post_entry(
         session, org_id=principal.org_id, bodies=[body], batch=False
     )
     request_hash = domain.request_hash(body.model_dump(mode="json")) if idempotency_key else None
+    post_request = posting.PostRequest(
+        draft=draft, idempotency_key=idempotency_key, request_hash=request_hash
+    )
     [outcome] = await posting.post_entries(
         session,
         org_id=principal.org_id,
         user_id=principal.user_id,
         settings=_settings(request),
-        requests=[
-            posting.PostRequest(
-                draft=draft, idempotency_key=idempotency_key, request_hash=request_hash
-            )
-        ],
+        requests=[post_request],
     )
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
         ENTRIES_POSTED.labels(path="single").inc()
-    return await service.get_entry(session, org_id=principal.org_id, entry_id=outcome.entry_id)
+    return await posting.posted_entry(
+        session, org_id=principal.org_id, request=post_request, outcome=outcome
+    )
 
 
 @router.post(
@@ -396,7 +397,7 @@ async def reverse_entry(
     idempotency_key: IdempotencyKey = None,
 ) -> schemas.Entry:
     """Undo an entry by posting its exact negation, linked to it."""
-    outcome = await posting.reverse_entry(
+    return await posting.reverse_entry(
         session,
         org_id=principal.org_id,
         user_id=principal.user_id,
@@ -405,7 +406,6 @@ async def reverse_entry(
         idempotency_key=idempotency_key,
         settings=_settings(request),
     )
-    return await service.get_entry(session, org_id=principal.org_id, entry_id=outcome.entry_id)
 
 
 # --- the chain -------------------------------------------------------------------------

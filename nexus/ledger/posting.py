@@ -53,6 +53,7 @@ class PostOutcome:
     entry_id: uuid.UUID
     idempotency_key: str | None
     replayed: bool
+    recorded_at: datetime | None = None  # set when posted now, None for a replay
 
 
 def parse_entry(
@@ -122,8 +123,10 @@ async def post_entries(
         new_ids = await _write_fresh(
             session, org_id=org_id, user_id=user_id, fresh=fresh, batch=batch
         )
-        for (index, request), entry_id in zip(fresh, new_ids, strict=True):
-            outcomes[index] = PostOutcome(entry_id, request.idempotency_key, replayed=False)
+        for (index, request), (entry_id, recorded_at) in zip(fresh, new_ids, strict=True):
+            outcomes[index] = PostOutcome(
+                entry_id, request.idempotency_key, replayed=False, recorded_at=recorded_at
+            )
     return [outcomes[index] for index in range(len(requests))]
 
 
@@ -169,7 +172,7 @@ async def _write_fresh(
     user_id: uuid.UUID | None,
     fresh: Sequence[tuple[int, PostRequest]],
     batch: bool,
-) -> list[uuid.UUID]:
+) -> list[tuple[uuid.UUID, datetime]]:
     account_ids = {p.account_id for _, request in fresh for p in request.draft.postings}
     facts = await repository.account_facts(session, org_id=org_id, account_ids=account_ids)
     for index, request in fresh:
@@ -206,7 +209,7 @@ async def _write_fresh(
         ) from error
     drafts = [request.draft for _, request in fresh]
     await _apply_balances(session, org_id=org_id, drafts=drafts, facts=facts)
-    return [row["id"] for row in entry_rows]
+    return [(row["id"], recorded_at) for row in entry_rows]
 
 
 def _rows_for(
@@ -327,7 +330,7 @@ async def reverse_entry(
     body: schemas.ReverseRequest,
     idempotency_key: str | None,
     settings: Settings,
-) -> PostOutcome:
+) -> schemas.Entry:
     """Post the exact negation of an entry, linked to it."""
     original = await get_entry(session, org_id=org_id, entry_id=entry_id)
     if original.reversed_by_entry_id is not None:
@@ -372,4 +375,38 @@ async def reverse_entry(
     [outcome] = await post_entries(
         session, org_id=org_id, user_id=user_id, requests=[request], settings=settings
     )
-    return outcome
+    return await posted_entry(session, org_id=org_id, request=request, outcome=outcome)
+
+
+async def posted_entry(
+    session: AsyncSession, *, org_id: uuid.UUID, request: PostRequest, outcome: PostOutcome
+) -> schemas.Entry:
+    """Render an entry just posted from what was written; a replay is read back."""
+    if outcome.recorded_at is None:
+        return await get_entry(session, org_id=org_id, entry_id=outcome.entry_id)
+    custom = await scales_of(session, org_id=org_id)
+    draft = request.draft
+    return schemas.Entry(
+        id=outcome.entry_id,
+        date=draft.date,
+        description=draft.description,
+        payee=draft.payee,
+        reference=draft.reference,
+        metadata=dict(draft.metadata) if draft.metadata is not None else None,
+        recorded_at=outcome.recorded_at,
+        reverses_entry_id=request.reverses_entry_id,
+        reversed_by_entry_id=None,
+        postings=[
+            schemas.PostingOut(
+                line=line,
+                account_id=posting.account_id,
+                amount=format_amount(
+                    posting.amount_minor,
+                    scale=domain.scale_of(posting.currency, custom_scales=custom),
+                ),
+                currency=posting.currency,
+                memo=posting.memo,
+            )
+            for line, posting in enumerate(draft.postings)
+        ],
+    )

@@ -88,6 +88,9 @@ async def ensure_org(
     session: AsyncSession, *, org_id: uuid.UUID, base_currency: str = domain.DEFAULT_BASE_CURRENCY
 ) -> Row[Any]:
     """Return the org's settings, creating defaults on first use."""
+    existing = await org_settings(session, org_id=org_id)
+    if existing is not None:
+        return existing
     statement = (
         _insert_for(session, ledger_orgs)
         .values(

@@ -46,8 +46,11 @@ def at_index(index: int | None, error: NexusError) -> NexusError:
 
 
 async def scales_of(session: AsyncSession, *, org_id: uuid.UUID) -> dict[str, int]:
-    """Return the org's custom asset scales."""
-    return await repository.custom_scales(session, org_id=org_id)
+    """Return the org's custom asset scales, read once per session (one request)."""
+    cache: dict[uuid.UUID, dict[str, int]] = session.info.setdefault("ledger.custom_scales", {})
+    if org_id not in cache:
+        cache[org_id] = await repository.custom_scales(session, org_id=org_id)
+    return cache[org_id]
 
 
 # --- reading entries -------------------------------------------------------------------
@@ -196,6 +199,7 @@ async def create_asset(
     await repository.insert_asset(
         session, org_id=org_id, code=body.code, name=body.name, scale=body.scale
     )
+    session.info.pop("ledger.custom_scales", None)  # the cached scales miss the new asset
     return schemas.Asset(code=body.code, name=body.name, scale=body.scale, custom=True)
 
 
