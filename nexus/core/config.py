@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     auth_database_url: str | None = None
     ledger_database_url: str | None = None
     database_echo: bool = False
+    web_dir: Path | None = Field(
+        default=None, description="Built web app to serve at / (default: frontend/dist)."
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

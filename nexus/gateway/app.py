@@ -116,7 +116,7 @@ def create_app(
     for spec in specs:
         app.include_router(spec.router, prefix=f"{API_PREFIX}/{spec.name}")
     _add_operations_routes(app)
-    mount_web(app)
+    mount_web(app, dist_dir=settings.web_dir)
     return app
 
 

@@ -5,14 +5,17 @@ session dependency commits. On PostgreSQL, large batches travel by COPY.
 """
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import (
+    JSON,
+    Date,
     Row,
     Table,
+    Uuid,
     and_,
     any_,
     bindparam,
@@ -28,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.clock import utc_now
+from nexus.core.db import UTCDateTime
 from nexus.ledger import domain
 from nexus.ledger.models import (
     account_balances,
@@ -43,7 +47,8 @@ from nexus.ledger.models import (
     postings,
 )
 
-COPY_THRESHOLD_ROWS = 200
+BULK_THRESHOLD_ROWS = 200
+SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy writes
 IN_CHUNK = 5000
 
 
@@ -307,6 +312,39 @@ async def _copy(
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 
+def _sqlite_converter(column: Any) -> Callable[[Any], Any]:
+    """Return how SQLAlchemy would store a value of `column` in SQLite."""
+    kind = column.type
+    if isinstance(kind, Uuid):
+        return lambda value: None if value is None else value.hex
+    if isinstance(kind, UTCDateTime):
+        return lambda value: (
+            None if value is None else value.astimezone(UTC).strftime(SQLITE_DATETIME_FORMAT)
+        )
+    if isinstance(kind, Date):
+        return lambda value: None if value is None else value.isoformat()
+    if isinstance(kind, JSON):
+        return _json_text
+    return lambda value: value
+
+
+async def _sqlite_executemany(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    # SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself;
+    # values are stored exactly as SQLAlchemy stores them, so reads see no difference.
+    columns = [column for column in table.columns if column.name in rows[0]]
+    converters = [(column.name, _sqlite_converter(column)) for column in columns]
+    records = [tuple(convert(row[name]) for name, convert in converters) for row in rows]
+    names = ", ".join(column.name for column in columns)
+    marks = ", ".join("?" for _ in columns)
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", records)
+
+
 async def insert_rows(
     session: AsyncSession,
     table: Table,
@@ -314,13 +352,15 @@ async def insert_rows(
     *,
     json_columns: tuple[str, ...] = (),
 ) -> None:
-    """Insert many rows: COPY on PostgreSQL for large sets, executemany otherwise."""
+    """Insert many rows: COPY on PostgreSQL, the driver's executemany on SQLite."""
     if not rows:
         return
-    if dialect_of(session) == "postgresql" and len(rows) >= COPY_THRESHOLD_ROWS:
+    if len(rows) < BULK_THRESHOLD_ROWS:
+        await session.execute(insert(table), list(rows))
+    elif dialect_of(session) == "postgresql":
         await _copy(session, table, rows, json_columns)
     else:
-        await session.execute(insert(table), list(rows))
+        await _sqlite_executemany(session, table, rows)
 
 
 async def write_entries(

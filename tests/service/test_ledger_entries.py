@@ -257,3 +257,74 @@ async def test_batch_with_duplicate_key_inside_is_422(client: httpx.AsyncClient)
     )
     assert response.status_code == 422
     assert _error(response) == "duplicate_idempotency_key"
+
+
+async def test_large_batch_takes_the_bulk_path_and_reads_back_exactly(
+    client: httpx.AsyncClient,
+) -> None:
+    """300 entries are past the bulk threshold: COPY on PostgreSQL, raw executemany on SQLite."""
+    tenant, acct = await _books(client)
+    entries = [
+        {
+            **entry(
+                f"2026-0{1 + number % 9}-{1 + number % 28:02d}",
+                f"Bulk {number}",
+                (acct["5020"], f"{number + 1}.25"),
+                (acct["1010"], f"-{number + 1}.25"),
+                payee="Market",
+                metadata={"line": number, "source": "bulk"},
+            ),
+            "idempotency_key": f"bulk-{number}",
+        }
+        for number in range(300)
+    ]
+    posted = await client.post(
+        "/api/v1/ledger/entries/batch", json={"entries": entries}, headers=tenant.headers
+    )
+    assert posted.status_code == 201, posted.text
+    items = posted.json()["items"]
+    assert posted.json()["posted"] == 300
+    total = sum(number + 1 for number in range(300)) * 100 + 25 * 300  # in cents
+    balance = await client.get(
+        f"/api/v1/ledger/accounts/{acct['1010']}/balance", headers=tenant.headers
+    )
+    assert balance.json()["balances"] == [
+        {"currency": "EUR", "amount": f"-{total // 100}.{total % 100:02d}"}
+    ]
+    sample = (
+        await client.get(f"/api/v1/ledger/entries/{items[123]['id']}", headers=tenant.headers)
+    ).json()
+    assert sample["description"] == "Bulk 123"
+    assert sample["metadata"] == {"line": 123, "source": "bulk"}
+    assert sample["date"] == "2026-07-12"
+    assert sample["recorded_at"].endswith("Z")
+    assert [p["amount"] for p in sample["postings"]] == ["124.25", "-124.25"]
+    as_of = await client.get(
+        "/api/v1/ledger/balances", params={"as_of": "2026-01-31"}, headers=tenant.headers
+    )
+    january = sum(n + 1 for n in range(300) if n % 9 == 0) * 100 + 25 * len(range(0, 300, 9))
+    line = next(item for item in as_of.json()["items"] if item["code"] == "5020")
+    assert line["own"] == [{"currency": "EUR", "amount": f"{january // 100}.{january % 100:02d}"}]
+    replay = await client.post(
+        "/api/v1/ledger/entries/batch", json={"entries": entries}, headers=tenant.headers
+    )
+    assert (replay.json()["posted"], replay.json()["replayed"]) == (0, 300)
+    verify = (await client.get("/api/v1/ledger/chain/verify", headers=tenant.headers)).json()
+    assert verify["ok"] is True
+    assert verify["checked"] + verify["unsealed"] == 300
+    found = await client.get(
+        "/api/v1/ledger/entries", params={"q": "bulk 29", "limit": 20}, headers=tenant.headers
+    )
+    assert sorted(item["description"] for item in found.json()["items"]) == [
+        "Bulk 29",
+        "Bulk 290",
+        "Bulk 291",
+        "Bulk 292",
+        "Bulk 293",
+        "Bulk 294",
+        "Bulk 295",
+        "Bulk 296",
+        "Bulk 297",
+        "Bulk 298",
+        "Bulk 299",
+    ]

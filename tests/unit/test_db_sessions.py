@@ -19,7 +19,7 @@ WriteSession = Annotated[AsyncSession, write_session("probe")]
 
 @pytest.fixture
 async def probe(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
-    app: FastAPI = create_app(Settings(data_dir=tmp_path), services=[])
+    app: FastAPI = create_app(Settings(data_dir=tmp_path, web_dir=tmp_path / "no-web"), services=[])
     database = Database("probe", f"sqlite+aiosqlite:///{tmp_path / 'probe.db'}")
 
     @app.post("/parents/{parent_id}/children", status_code=status.HTTP_201_CREATED)

@@ -13,13 +13,16 @@ from nexus.gateway.app import create_app
 
 @pytest.fixture
 async def edge_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(Settings(data_dir=tmp_path, request_body_bytes_max=1000), services=[])
+    app: FastAPI = create_app(
+        Settings(data_dir=tmp_path, request_body_bytes_max=1000, web_dir=tmp_path / "no-web"),
+        services=[],
+    )
 
-    @app.get("/boom")
+    @app.get("/api/v1/test/boom")
     async def boom() -> None:
         raise RuntimeError("database password is hunter2")
 
-    @app.post("/echo")
+    @app.post("/api/v1/test/echo")
     async def echo(request: Request) -> dict[str, int]:
         return {"bytes": len(await request.body())}
 
@@ -32,7 +35,7 @@ async def edge_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 async def test_unexpected_error_is_a_500_with_the_request_id_and_no_internals(
     edge_client: httpx.AsyncClient,
 ) -> None:
-    response = await edge_client.get("/boom", headers={"X-Request-ID": "req-123"})
+    response = await edge_client.get("/api/v1/test/boom", headers={"X-Request-ID": "req-123"})
     assert response.status_code == 500
     assert response.json() == {
         "error": {
@@ -57,8 +60,10 @@ async def test_request_id_is_made_when_absent_and_security_headers_are_set(
 async def test_bodies_over_the_limit_are_413_declared_or_streamed(
     edge_client: httpx.AsyncClient,
 ) -> None:
-    assert (await edge_client.post("/echo", content=b"x" * 1000)).json() == {"bytes": 1000}
-    declared = await edge_client.post("/echo", content=b"x" * 1001)
+    assert (await edge_client.post("/api/v1/test/echo", content=b"x" * 1000)).json() == {
+        "bytes": 1000
+    }
+    declared = await edge_client.post("/api/v1/test/echo", content=b"x" * 1001)
     assert declared.status_code == 413
     assert declared.json()["error"]["code"] == "payload_too_large"
 
@@ -66,14 +71,14 @@ async def test_bodies_over_the_limit_are_413_declared_or_streamed(
         for _ in range(5):
             yield b"y" * 300
 
-    streamed = await edge_client.post("/echo", content=chunks())
+    streamed = await edge_client.post("/api/v1/test/echo", content=chunks())
     assert streamed.status_code == 413
 
 
 async def test_unknown_route_and_wrong_method_use_the_error_body(
     edge_client: httpx.AsyncClient,
 ) -> None:
-    missing = await edge_client.get("/nope")
+    missing = await edge_client.get("/api/v1/nope")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"
     wrong = await edge_client.delete("/healthz")
