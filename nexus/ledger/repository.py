@@ -4,11 +4,13 @@ Functions take the session and keyword arguments and only flush; the request's
 session dependency commits. On PostgreSQL, large batches travel by COPY.
 """
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy import (
     JSON,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.clock import utc_now
@@ -309,7 +312,10 @@ async def _copy(
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    try:
+        await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    except asyncpg.IntegrityConstraintViolationError as error:
+        raise IntegrityError(f"COPY {table.name}", None, error) from error
 
 
 def _sqlite_converter(column: Any) -> Callable[[Any], Any]:
@@ -342,7 +348,11 @@ async def _sqlite_executemany(
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    await driver.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", records)
+    statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+    try:
+        await driver.executemany(statement, records)
+    except sqlite3.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
 
 
 async def insert_rows(

@@ -79,3 +79,37 @@ async def test_concurrent_withdrawals_never_breach_a_floor(client: httpx.AsyncCl
         f"/api/v1/ledger/accounts/{accounts['1030']}/balance", headers=tenant.headers
     )
     assert balance.json()["balances"] == [{"currency": "EUR", "amount": "0.00"}]
+
+
+async def test_two_identical_bulk_batches_at_once_post_each_entry_once(
+    client: httpx.AsyncClient,
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    entries = [
+        {
+            **entry(
+                "2026-10-01", f"Bulk {n}", (accounts["5020"], "1.00"), (accounts["1010"], "-1.00")
+            ),
+            "idempotency_key": f"same-{n}",
+        }
+        for n in range(250)
+    ]
+
+    async def send() -> httpx.Response:
+        return await client.post(
+            "/api/v1/ledger/entries/batch", json={"entries": entries}, headers=tenant.headers
+        )
+
+    first, second = await asyncio.gather(send(), send())
+    statuses = sorted([first.status_code, second.status_code])
+    assert statuses in ([201, 201], [201, 409]), (first.text[:300], second.text[:300])
+    if statuses == [201, 409]:
+        loser = first if first.status_code == 409 else second
+        assert loser.json()["error"]["code"] == "concurrent_write"
+    again = await send()
+    assert (again.json()["posted"], again.json()["replayed"]) == (0, 250)
+    balance = await client.get(
+        f"/api/v1/ledger/accounts/{accounts['1010']}/balance", headers=tenant.headers
+    )
+    assert balance.json()["balances"] == [{"currency": "EUR", "amount": "-250.00"}]
