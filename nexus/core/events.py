@@ -131,6 +131,8 @@ class Dispatcher:
 
     async def dispatch_once(self, *, batch_max: int = 500) -> int:
         """Deliver up to `batch_max` pending events of each source; return how many."""
+        if not self._handlers:
+            return 0  # nobody listens yet: events wait in the outbox for the first subscriber
         delivered = 0
         for database, outbox in self._sources:
             delivered += await self._dispatch_source(database, outbox, batch_max)
