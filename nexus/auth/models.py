@@ -11,12 +11,11 @@ signed stay verifiable until they expire.
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,12 +23,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
 from nexus.auth.domain import EMAIL_LENGTH_MAX, NAME_LENGTH_MAX
-from nexus.core.db import JSONType, UUIDType, new_metadata
+from nexus.core.db import JSONType, UTCDateTime, UUIDType, new_metadata
 from nexus.core.events import outbox_table
 from nexus.core.permissions import Role
 
@@ -39,33 +36,9 @@ outbox = outbox_table(metadata)
 ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """`DateTime(timezone=True)` that always returns aware UTC (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert value.tzinfo is not None, "naive datetimes never enter the database"
-        value = value.astimezone(UTC)
-        # SQLite stores text without a zone: store UTC wall time so text order is time order.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(
-        self,
-        value: datetime | None,
-        dialect: Dialect,  # noqa: ARG002
-    ) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 class Base(DeclarativeBase):
     metadata = metadata
-    type_annotation_map: ClassVar[dict[Any, Any]] = {uuid.UUID: UUIDType, datetime: UtcDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {uuid.UUID: UUIDType, datetime: UTCDateTime}
 
 
 class User(Base):
