@@ -1,6 +1,7 @@
 """The tamper-evident chain: every entry sealed into a hash chain per organisation.
 
-Posting an entry only queues it (`chain_pending`, in the posting transaction), so the
+Posting an entry hashes its content and queues it (`chain_pending`, in the posting
+transaction), so the
 write path never waits on a global sequence. A sealer takes committed entries from
 the queue in blocks, hashes each entry's content, links it to the previous seal
 (`link = H(seq, previous link, entry hash)`) and stores the links. Verification walks
@@ -82,25 +83,21 @@ async def seal_org(session: AsyncSession, *, org_id: uuid.UUID, block_max: int) 
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"nexus.chain.{org_id}"}
         )
-    queued = list(
-        (
-            await session.execute(
-                select(chain_pending.c.entry_id)
-                .where(chain_pending.c.org_id == org_id)
-                .order_by(chain_pending.c.entry_id)
-                .limit(block_max)
-            )
-        ).scalars()
-    )
+    queued = (
+        await session.execute(
+            select(chain_pending.c.entry_id, chain_pending.c.entry_hash)
+            .where(chain_pending.c.org_id == org_id)
+            .order_by(chain_pending.c.entry_id)
+            .limit(block_max)
+        )
+    ).all()
     if not queued:
         return 0
-    facts = await sealed_facts(session, org_id=org_id, entry_ids=queued)
     seq, previous = await _head(session, org_id)
     now = utc_now()
     links: list[dict[str, Any]] = []
-    for entry_id in queued:
+    for entry_id, entry_digest in queued:
         seq += 1
-        entry_digest = domain.entry_hash(facts[entry_id])
         previous = domain.link_hash(
             previous_link_hash=previous, entry_hash_hex=entry_digest, seq=seq
         )
@@ -115,7 +112,7 @@ async def seal_org(session: AsyncSession, *, org_id: uuid.UUID, block_max: int) 
             }
         )
     await session.execute(insert(chain_links), links)
-    await repository.delete_chain_pending(session, entry_ids=queued)
+    await repository.delete_chain_pending(session, entry_ids=[entry_id for entry_id, _ in queued])
     return len(queued)
 
 

@@ -161,6 +161,9 @@ chain_pending = Table(
     "chain_pending",
     metadata,
     Column("entry_id", UUIDType, primary_key=True),
+    # Hashed when posted, from what was written: a row altered before it is sealed
+    # no longer matches this hash, and verification says so.
+    Column("entry_hash", String(64), nullable=False),
     Column("org_id", UUIDType, nullable=False, index=True),
 )
 

@@ -184,6 +184,7 @@ async def _write_fresh(
     recorded_at = utc_now()
     entry_rows: list[dict[str, Any]] = []
     posting_rows: list[dict[str, Any]] = []
+    pending_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     for _, request in fresh:
         entry_id = new_id()
@@ -196,11 +197,16 @@ async def _write_fresh(
             custom_scales=custom,
             entry_rows=entry_rows,
             posting_rows=posting_rows,
+            pending_rows=pending_rows,
             event_rows=event_rows,
         )
     try:
         await repository.write_entries(
-            session, entry_rows=entry_rows, posting_rows=posting_rows, event_rows=event_rows
+            session,
+            entry_rows=entry_rows,
+            posting_rows=posting_rows,
+            pending_rows=pending_rows,
+            event_rows=event_rows,
         )
     except IntegrityError as error:
         # Another request committed the same idempotency key or reversal meanwhile.
@@ -222,9 +228,11 @@ def _rows_for(
     custom_scales: Mapping[str, int],
     entry_rows: list[dict[str, Any]],
     posting_rows: list[dict[str, Any]],
+    pending_rows: list[dict[str, Any]],
     event_rows: list[dict[str, Any]],
 ) -> None:
     draft = request.draft
+    metadata = dict(draft.metadata) if draft.metadata is not None else None
     entry_rows.append(
         {
             "id": entry_id,
@@ -233,7 +241,7 @@ def _rows_for(
             "description": draft.description,
             "payee": draft.payee,
             "reference": draft.reference,
-            "metadata": dict(draft.metadata) if draft.metadata is not None else None,
+            "metadata": metadata,
             "recorded_at": recorded_at,
             "reverses_entry_id": request.reverses_entry_id,
             "idempotency_key": request.idempotency_key,
@@ -264,6 +272,24 @@ def _rows_for(
                 "amount": format_amount(posting.amount_minor, scale=scale),
             }
         )
+    sealed = domain.SealedFacts(
+        entry_id=entry_id,
+        org_id=org_id,
+        date=draft.date,
+        description=draft.description,
+        payee=draft.payee,
+        reference=draft.reference,
+        metadata=metadata,
+        recorded_at=recorded_at,
+        reverses_entry_id=request.reverses_entry_id,
+        postings=tuple(
+            (line_no, p.account_id, p.amount_minor, p.currency, p.memo)
+            for line_no, p in enumerate(draft.postings)
+        ),
+    )
+    pending_rows.append(
+        {"entry_id": entry_id, "org_id": org_id, "entry_hash": domain.entry_hash(sealed)}
+    )
     event_rows.append(
         event_row(
             event_type=events.ENTRY_POSTED,

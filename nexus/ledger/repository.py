@@ -378,16 +378,13 @@ async def write_entries(
     *,
     entry_rows: Sequence[Mapping[str, Any]],
     posting_rows: Sequence[Mapping[str, Any]],
+    pending_rows: Sequence[Mapping[str, Any]],
     event_rows: Sequence[Mapping[str, Any]],
 ) -> None:
-    """Insert entries with their postings, chain-pending markers and outbox events."""
+    """Insert entries with their postings, their place in the sealer's queue and events."""
     await insert_rows(session, entries, entry_rows, json_columns=("metadata",))
     await insert_rows(session, postings, posting_rows)
-    await insert_rows(
-        session,
-        chain_pending,
-        [{"entry_id": row["id"], "org_id": row["org_id"]} for row in entry_rows],
-    )
+    await insert_rows(session, chain_pending, pending_rows)
     await insert_rows(session, outbox, event_rows, json_columns=("data",))
 
 

@@ -160,3 +160,22 @@ async def test_an_unbalanced_entry_written_behind_the_ledgers_back_is_caught(
             await _insert_unbalanced_copy(database, uuid.UUID(ids[0]))
         report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
         assert report["ok"] is True
+
+
+async def test_a_row_altered_before_it_is_sealed_is_caught(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Entries are hashed when posted, so the sealer cannot seal a row changed meanwhile."""
+    database = _ledger(app)
+    headers, ids, _ = await _books_with_entries(client, 3)
+    victim = uuid.UUID(ids[1])
+    await _tamper(
+        database,
+        "UPDATE postings SET memo = 'edited before sealing' WHERE entry_id = :id",
+        {"id": victim.hex if database.is_sqlite else victim},
+    )
+    await chain.seal_all(database)
+    report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+    assert report["ok"] is False
+    assert report["first_broken"]["entry_id"] == str(victim)
+    assert report["first_broken"]["reason"] == "entry content does not match its seal"

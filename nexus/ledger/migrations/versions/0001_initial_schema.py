@@ -75,6 +75,7 @@ def upgrade() -> None:
     op.create_table(
         "chain_pending",
         sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("entry_hash", sa.String(length=64), nullable=False),
         sa.Column("org_id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_chain_pending")),
     )
