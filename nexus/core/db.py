@@ -11,7 +11,6 @@ The transaction boundary lives here and only here: a request's session commits w
 the handler succeeds and rolls back when it raises. Services only flush.
 """
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -189,8 +188,3 @@ def read_session(service: str) -> Any:
             yield session
 
     return Depends(dependency, scope="function")
-
-
-def org_uuid(value: str | uuid.UUID) -> uuid.UUID:
-    """Return `value` as a UUID (org ids arrive as strings inside tokens)."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)

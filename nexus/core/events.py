@@ -4,7 +4,7 @@ A service writes its events to its own `outbox` table in the same transaction as
 change, so a committed change always produces its event and a rolled-back one never
 does. A dispatcher later reads undelivered rows in id order (UUIDv7: time order) and
 hands them to subscribers; a subscriber that fails is retried on the next pass, so
-consumers must be idempotent (they record handled event ids in `handled_events`).
+consumers must be idempotent (record the ids of the events they handled).
 """
 
 import asyncio
@@ -17,7 +17,6 @@ from typing import Any
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
-    BigInteger,
     Column,
     Index,
     Integer,
@@ -73,18 +72,6 @@ def outbox_table(metadata: MetaData) -> Table:
             sqlite_where=text("dispatched_at IS NULL"),
             postgresql_where=text("dispatched_at IS NULL"),
         ),
-    )
-
-
-def handled_events_table(metadata: MetaData) -> Table:
-    """Define the `handled_events` table a consuming service uses to stay idempotent."""
-    return Table(
-        "handled_events",
-        metadata,
-        Column("event_id", UUIDType, primary_key=True),
-        Column("consumer", String(100), primary_key=True),
-        Column("handled_at", UTCDateTime, nullable=False),
-        Column("sequence", BigInteger, nullable=True),
     )
 
 

@@ -89,11 +89,6 @@ def format_amount(minor: int, *, scale: int) -> str:
     return f"{sign}{digits[:-scale]}.{digits[-scale:]}"
 
 
-def to_decimal(minor: int, *, scale: int) -> Decimal:
-    """Return minor units as an exact Decimal of major units."""
-    return Decimal(minor).scaleb(-scale)
-
-
 def parse_rate(text: str, *, field: str = "rate") -> Decimal:
     """Parse a positive exchange rate from a decimal string."""
     try:

@@ -264,16 +264,6 @@ async def has_children(
     return (await session.execute(query.limit(1))).first() is not None
 
 
-async def has_postings(session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID) -> bool:
-    """Tell whether anything was ever posted to the account."""
-    query = (
-        select(postings.c.entry_id)
-        .where(postings.c.org_id == org_id, postings.c.account_id == account_id)
-        .limit(1)
-    )
-    return (await session.execute(query)).first() is not None
-
-
 # --- writing entries -------------------------------------------------------------------
 
 
@@ -608,14 +598,6 @@ async def search_entries(
         query = query.where(tuple_(entries.c.date, entries.c.id) < tuple_(*after))
     query = query.order_by(entries.c.date.desc(), entries.c.id.desc()).limit(limit)
     return list((await session.execute(query)).all())
-
-
-async def period_entry_exists(
-    session: AsyncSession, *, org_id: uuid.UUID, entry_id: uuid.UUID
-) -> bool:
-    """Tell whether an entry id belongs to the org."""
-    query = select(entries.c.id).where(entries.c.org_id == org_id, entries.c.id == entry_id)
-    return (await session.execute(query)).first() is not None
 
 
 # --- balances --------------------------------------------------------------------------
