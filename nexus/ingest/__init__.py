@@ -1,0 +1,1 @@
+"""Statement import and reconciliation: bank files in, matched books out."""
