@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from fastapi import Depends
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects import postgresql
@@ -28,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.types import TypeEngine
 from starlette.requests import Request
+
+from nexus.core.errors import ServiceUnavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -73,6 +76,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_TIMEOUT_SECONDS = 60
+POOL_RECYCLE_SECONDS = 1800
 
 
 def new_metadata() -> MetaData:
@@ -118,7 +122,7 @@ class Database:
                 pool_size=20,
                 max_overflow=20,
                 pool_timeout=POOL_TIMEOUT_SECONDS,
-                pool_pre_ping=True,
+                pool_recycle=POOL_RECYCLE_SECONDS,
             )
             # A read request sees one snapshot, so a report never mixes two moments
             # (read-only REPEATABLE READ transactions cannot fail to serialize).
@@ -158,6 +162,45 @@ class Database:
         await self.write_engine.dispose()
         if self.is_sqlite:
             await self.read_engine.dispose()
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+
+
+# What a driver raises when the server went away under a pooled connection.
+_CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,  # e.g. a protocol left mid-operation by a dropped server
+)
+
+
+@asynccontextmanager
+async def driver_connection(session: AsyncSession) -> AsyncIterator[Any]:
+    """Yield the driver's own connection under `session` (asyncpg or aiosqlite).
+
+    For the few hot paths where SQLAlchemy's per-statement work costs more than the
+    database's. On PostgreSQL SQLAlchemy opens its transaction lazily, at its first
+    statement: a driver statement issued before that runs (and commits) on its own.
+    Pooled connections are not pinged before use (a ping is three round trips on
+    asyncpg); a connection found dead here empties the pool and the request gets a
+    503 it can retry, never a 500.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    try:
+        yield driver
+    except _CONNECTION_LOST as error:
+        # The server restarted or dropped us: every pooled connection is as dead as this
+        # one, so the pool starts afresh and only this request is refused.
+        await connection.invalidate(error if isinstance(error, Exception) else None)
+        await connection.engine.dispose()
+        raise DatabaseUnavailable("The database connection was lost; retry.") from error
 
 
 def database_of(request: Request, service: str) -> Database:

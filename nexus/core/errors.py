@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -114,9 +115,18 @@ async def _handle_http_error(_: Request, exc: Exception) -> JSONResponse:
     return _json_error(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+async def _handle_database_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        # The pool does not ping connections; the server went away under this one.
+        return _json_error(503, "database_unavailable", "The database connection was lost; retry.")
+    raise exc
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error of `app` as the standard JSON error body."""
     app.add_exception_handler(NexusError, _handle_nexus_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
+    app.add_exception_handler(DBAPIError, _handle_database_error)
     # Anything else is rendered as a 500 with its request id by the edge middleware.

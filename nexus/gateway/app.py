@@ -10,11 +10,14 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
+from starlette.routing import BaseRoute
 
 from nexus import __version__
 from nexus.core import migrations
@@ -113,11 +116,44 @@ def create_app(
     app.state.dispatcher = Dispatcher()
     install_error_handlers(app)
     app.add_middleware(EdgeMiddleware, body_bytes_max=settings.request_body_bytes_max)
+    documented = APIRouter()
     for spec in specs:
-        app.include_router(spec.router, prefix=f"{API_PREFIX}/{spec.name}")
+        app.mount(f"{API_PREFIX}/{spec.name}", _service_app(spec, parent=app))
+        documented.include_router(spec.router, prefix=f"{API_PREFIX}/{spec.name}")
+    _document(app, routes=documented.routes)
     _add_operations_routes(app)
     mount_web(app, dist_dir=settings.web_dir)
     return app
+
+
+def _service_app(spec: ServiceSpec, *, parent: FastAPI) -> FastAPI:
+    """Return one service's routes as an app of their own, mounted under its prefix.
+
+    Requests are routed by prefix first, then among this service's routes only: an
+    included router is matched route by route across every service, which cost more
+    than posting an entry. The sub-app shares the parent's state (settings, databases,
+    token verifier) and renders errors the same way.
+    """
+    sub = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, routes=list(spec.router.routes))
+    sub.state = parent.state
+    install_error_handlers(sub)
+    return sub
+
+
+def _document(app: FastAPI, *, routes: Sequence[BaseRoute]) -> None:
+    """Generate the app's OpenAPI document from every service's routes."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=routes,
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_operations_routes(app: FastAPI) -> None:

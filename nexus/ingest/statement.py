@@ -6,7 +6,7 @@ account holder's side: money in is positive, money out negative.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+import datetime as dt
 from enum import StrEnum
 
 
@@ -22,7 +22,7 @@ class StatementFormat(StrEnum):
 class StatementBalance:
     """A balance printed by the bank: at the end of `date`, in `currency`."""
 
-    date: date
+    date: dt.date
     amount_minor: int
     currency: str
 
@@ -38,13 +38,13 @@ class BankLine:
     """
 
     line_number: int
-    date: date
+    date: dt.date
     amount_minor: int
     currency: str
     description: str
     payee: str | None = None
     reference: str | None = None
-    value_date: date | None = None
+    value_date: dt.date | None = None
     counterparty_account: str | None = None
     raw: str = ""
 

@@ -1,11 +1,14 @@
 """Posting entries: one path for one entry or ten thousand. Never commits.
 
-Parse and check every entry, settle idempotency keys (a replay returns the first
-result, a changed body is a conflict), check accounts and periods, write entries,
-postings and events, then lock the touched balance rows in a fixed order, check floors
-against the locked values and store the new balances and the dated balance index.
-Locking last keeps hot rows locked for the shortest time; the fixed order keeps
-concurrent writers free of deadlocks.
+Parse and check every entry, read what posting needs in one go (the closed period, the
+accounts named, idempotency keys already used, balances that have a floor), settle
+the keys (a replay returns the first result, a changed body is a conflict), check
+accounts and periods, then build the complete write plan and hand it to the writer,
+which stores it as one statement (PostgreSQL) or one short transaction (SQLite).
+
+Floors are checked twice: here against the balances just read, for a clear error with
+the numbers, and by the database's CHECK constraint on the value a balance row really
+ends with, which holds when concurrent writers race for the last euro.
 """
 
 import uuid
@@ -14,28 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.clock import utc_now
 from nexus.core.config import Settings
-from nexus.core.errors import Conflict, InvalidInput, NexusError
-from nexus.core.events import event_row
+from nexus.core.errors import InvalidInput, NexusError
 from nexus.core.ids import new_id
-from nexus.core.money import (
-    format_amount,
-    parse_amount,
-)
-from nexus.ledger import domain, events, repository, schemas
-from nexus.ledger.service import at_index, get_entry, scales_of
+from nexus.core.money import format_amount, parse_amount
+from nexus.ledger import domain, events, repository, schemas, writer
+from nexus.ledger.service import at_index, get_entry, scales_for
 
 
 class DuplicateKeyInBatch(InvalidInput):
     code = "duplicate_idempotency_key"
-
-
-class ConcurrentWrite(Conflict):
-    code = "concurrent_write"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +52,13 @@ class PostOutcome:
 
 
 def parse_entry(
-    body: schemas.EntryCreate, *, custom_scales: Mapping[str, int]
+    body: schemas.EntryCreate,
+    *,
+    custom_scales: Mapping[str, int],
+    canonical_ids: dict[int, uuid.UUID] | None = None,
 ) -> domain.EntryDraft:
     """Turn an API entry into a domain draft (amounts to minor units)."""
+    ids = canonical_ids if canonical_ids is not None else {}
     return domain.EntryDraft(
         date=body.date,
         description=body.description,
@@ -68,7 +67,7 @@ def parse_entry(
         metadata=body.metadata,
         postings=tuple(
             domain.PostingDraft(
-                account_id=line.account_id,
+                account_id=ids.setdefault(line.account_id.int, line.account_id),
                 amount_minor=domain.parse_posting_amount(
                     line.amount,
                     currency=line.currency,
@@ -87,11 +86,14 @@ async def parse_entries(
     session: AsyncSession, *, org_id: uuid.UUID, bodies: Sequence[schemas.EntryCreate], batch: bool
 ) -> list[domain.EntryDraft]:
     """Parse API entries; in a batch, errors name the entry's index."""
-    custom = await scales_of(session, org_id=org_id)
+    currencies = {line.currency for body in bodies for line in body.postings}
+    custom = await scales_for(session, org_id=org_id, currencies=currencies)
+    # One UUID object per account: dict lookups then match by identity, not UUID.__eq__.
+    canonical: dict[int, uuid.UUID] = {}
     drafts = []
     for index, body in enumerate(bodies):
         try:
-            drafts.append(parse_entry(body, custom_scales=custom))
+            drafts.append(parse_entry(body, custom_scales=custom, canonical_ids=canonical))
         except NexusError as error:
             raise at_index(index if batch else None, error) from None
     return drafts
@@ -107,32 +109,48 @@ async def post_entries(
     batch: bool = False,
 ) -> list[PostOutcome]:
     """Post entries all-or-nothing; return each one's id and whether it was a replay."""
-    org = await repository.ensure_org(session, org_id=org_id)
     for index, request in enumerate(requests):
         try:
             domain.check_entry(request.draft, postings_max=settings.postings_per_entry_max)
-            domain.check_period(request.draft.date, closed_through=org.closed_through)
         except NexusError as error:
             raise at_index(index if batch else None, error) from None
-
-    outcomes: dict[int, PostOutcome] = await _settle_keys(
-        session, org_id=org_id, requests=requests, batch=batch
+    keys = _keys_by_index(requests)
+    account_ids = sorted({p.account_id for request in requests for p in request.draft.postings})
+    context = await repository.posting_context(
+        session, org_id=org_id, account_ids=account_ids, keys=list(keys)
     )
+    closed_through = context.closed_through
+    if not context.org_exists:
+        closed_through = (await repository.ensure_org(session, org_id=org_id)).closed_through
+    for index, request in enumerate(requests):
+        try:
+            domain.check_period(request.draft.date, closed_through=closed_through)
+        except NexusError as error:
+            raise at_index(index if batch else None, error) from None
+    outcomes = _replays(context.existing_keys, keys=keys, requests=requests, batch=batch)
     fresh = [(index, request) for index, request in enumerate(requests) if index not in outcomes]
+    for index, request in fresh:
+        try:
+            domain.check_accounts(request.draft.postings, context.accounts)
+        except NexusError as error:
+            raise at_index(index if batch else None, error) from None
     if fresh:
-        new_ids = await _write_fresh(
-            session, org_id=org_id, user_id=user_id, fresh=fresh, batch=batch
+        plan = await _plan(
+            session,
+            org_id=org_id,
+            user_id=user_id,
+            requests=[request for _, request in fresh],
+            context=context,
         )
-        for (index, request), (entry_id, recorded_at) in zip(fresh, new_ids, strict=True):
+        await writer.write_plan(session, plan)
+        for (index, request), entry_id in zip(fresh, plan.entry_ids, strict=True):
             outcomes[index] = PostOutcome(
-                entry_id, request.idempotency_key, replayed=False, recorded_at=recorded_at
+                entry_id, request.idempotency_key, replayed=False, recorded_at=plan.recorded_at
             )
     return [outcomes[index] for index in range(len(requests))]
 
 
-async def _settle_keys(
-    session: AsyncSession, *, org_id: uuid.UUID, requests: Sequence[PostRequest], batch: bool
-) -> dict[int, PostOutcome]:
+def _keys_by_index(requests: Sequence[PostRequest]) -> dict[str, int]:
     seen: dict[str, int] = {}
     for index, request in enumerate(requests):
         key = request.idempotency_key
@@ -147,12 +165,19 @@ async def _settle_keys(
                 ),
             )
         seen[key] = index
-    if not seen:
-        return {}
-    existing = await repository.find_keys(session, org_id=org_id, keys=list(seen))
+    return seen
+
+
+def _replays(
+    existing: Mapping[str, tuple[uuid.UUID, str | None]],
+    *,
+    keys: Mapping[str, int],
+    requests: Sequence[PostRequest],
+    batch: bool,
+) -> dict[int, PostOutcome]:
     replays: dict[int, PostOutcome] = {}
     for key, (entry_id, digest) in existing.items():
-        index = seen[key]
+        index = keys[key]
         if digest != requests[index].request_hash:
             raise at_index(
                 index if batch else None,
@@ -165,105 +190,103 @@ async def _settle_keys(
     return replays
 
 
-async def _write_fresh(
+async def _plan(
     session: AsyncSession,
     *,
     org_id: uuid.UUID,
     user_id: uuid.UUID | None,
-    fresh: Sequence[tuple[int, PostRequest]],
-    batch: bool,
-) -> list[tuple[uuid.UUID, datetime]]:
-    account_ids = {p.account_id for _, request in fresh for p in request.draft.postings}
-    facts = await repository.account_facts(session, org_id=org_id, account_ids=account_ids)
-    for index, request in fresh:
-        try:
-            domain.check_accounts(request.draft.postings, facts)
-        except NexusError as error:
-            raise at_index(index if batch else None, error) from None
-    custom = await scales_of(session, org_id=org_id)
-    recorded_at = utc_now()
-    entry_rows: list[dict[str, Any]] = []
-    posting_rows: list[dict[str, Any]] = []
-    pending_rows: list[dict[str, Any]] = []
-    event_rows: list[dict[str, Any]] = []
-    for _, request in fresh:
-        entry_id = new_id()
-        _rows_for(
-            request,
-            entry_id=entry_id,
-            org_id=org_id,
-            user_id=user_id,
-            recorded_at=recorded_at,
-            custom_scales=custom,
-            entry_rows=entry_rows,
-            posting_rows=posting_rows,
-            pending_rows=pending_rows,
-            event_rows=event_rows,
+    requests: Sequence[PostRequest],
+    context: repository.PostingContext,
+) -> writer.PostingPlan:
+    currencies = {p.currency for request in requests for p in request.draft.postings}
+    custom = await scales_for(session, org_id=org_id, currencies=currencies)
+    plan = writer.PostingPlan(org_id=org_id, recorded_at=utc_now(), created_by=user_id)
+    for request in requests:
+        _add_entry(plan, request, entry_id=new_id(), custom_scales=custom)
+    drafts = [request.draft for request in requests]
+    deltas = domain.balance_deltas(drafts)
+    domain.check_delta_range(deltas)
+    facts = context.accounts
+    after = {
+        key: context.floored_balances.get(key, 0) + delta
+        for key, delta in deltas.items()
+        if facts[key[0]].floor_minor is not None
+    }
+    domain.check_floors(after, facts)
+    plan.balance_deltas = [
+        (account_id, currency, delta, _floor_of_new_row(delta, facts[account_id].floor_minor))
+        for (account_id, currency), delta in sorted(deltas.items(), key=_lock_order)
+        if delta != 0
+    ]
+    plan.daily_deltas = [
+        (account_id, currency, day, delta)
+        for (account_id, currency, day), delta in sorted(
+            domain.dated_deltas(drafts, monthly=False).items(), key=_lock_order
         )
-    try:
-        await repository.write_entries(
-            session,
-            entry_rows=entry_rows,
-            posting_rows=posting_rows,
-            pending_rows=pending_rows,
-            event_rows=event_rows,
+    ]
+    plan.monthly_deltas = [
+        (account_id, currency, month, delta)
+        for (account_id, currency, month), delta in sorted(
+            domain.dated_deltas(drafts, monthly=True).items(), key=_lock_order
         )
-    except IntegrityError as error:
-        # Another request committed the same idempotency key or reversal meanwhile.
-        raise ConcurrentWrite(
-            "A concurrent request wrote the same entry; retry to get its result."
-        ) from error
-    drafts = [request.draft for _, request in fresh]
-    await _apply_balances(session, org_id=org_id, drafts=drafts, facts=facts)
-    return [(row["id"], recorded_at) for row in entry_rows]
+    ]
+    return plan
 
 
-def _rows_for(
+def _lock_order(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:
+    """Sort key of a balance row: every writer locks rows in this one order.
+
+    By the account id's integer, which orders like the UUID itself but compares in C
+    (UUID objects compare in Python, and sorting a batch's rows was its slowest step).
+    """
+    key = item[0]
+    return (key[0].int, *key[1:])
+
+
+def _floor_of_new_row(delta: int, floor: int | None) -> int | None:
+    """The floor to store on a balance row this post creates.
+
+    SQLite and PostgreSQL check an upsert's proposed row before they find the row it
+    conflicts with, and a delta alone is not a balance: a withdrawal from a funded
+    account would fail the floor. A row that is really new holds exactly `delta`,
+    which `check_floors` has already held to the floor (a missing row reads as 0), so
+    the proposed row carries the floor only when it satisfies it; an existing row keeps
+    its own floor, and the database checks the balance it really ends with.
+    """
+    return floor if floor is not None and delta >= floor else None
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value, default=str).decode()
+
+
+def _add_entry(
+    plan: writer.PostingPlan,
     request: PostRequest,
     *,
     entry_id: uuid.UUID,
-    org_id: uuid.UUID,
-    user_id: uuid.UUID | None,
-    recorded_at: datetime,
     custom_scales: Mapping[str, int],
-    entry_rows: list[dict[str, Any]],
-    posting_rows: list[dict[str, Any]],
-    pending_rows: list[dict[str, Any]],
-    event_rows: list[dict[str, Any]],
 ) -> None:
     draft = request.draft
     metadata = dict(draft.metadata) if draft.metadata is not None else None
-    entry_rows.append(
-        {
-            "id": entry_id,
-            "org_id": org_id,
-            "date": draft.date,
-            "description": draft.description,
-            "payee": draft.payee,
-            "reference": draft.reference,
-            "metadata": metadata,
-            "recorded_at": recorded_at,
-            "reverses_entry_id": request.reverses_entry_id,
-            "idempotency_key": request.idempotency_key,
-            "request_hash": request.request_hash,
-            "created_by": user_id,
-        }
-    )
+    plan.entry_ids.append(entry_id)
+    plan.entry_dates.append(draft.date)
+    plan.descriptions.append(draft.description)
+    plan.payees.append(draft.payee)
+    plan.references.append(draft.reference)
+    plan.metadata_json.append(_json_text(metadata))
+    plan.reverses.append(request.reverses_entry_id)
+    plan.idempotency_keys.append(request.idempotency_key)
+    plan.request_hashes.append(request.request_hash)
     lines = []
     for line_no, posting in enumerate(draft.postings):
-        posting_rows.append(
-            {
-                "entry_id": entry_id,
-                "line_no": line_no,
-                "org_id": org_id,
-                "account_id": posting.account_id,
-                "amount_minor": posting.amount_minor,
-                "currency": posting.currency,
-                "memo": posting.memo,
-                "date": draft.date,
-                "recorded_at": recorded_at,
-            }
-        )
+        plan.posting_entry_ids.append(entry_id)
+        plan.posting_lines.append(line_no)
+        plan.posting_accounts.append(posting.account_id)
+        plan.posting_amounts.append(posting.amount_minor)
+        plan.posting_currencies.append(posting.currency)
+        plan.posting_memos.append(posting.memo)
+        plan.posting_dates.append(draft.date)
         scale = domain.scale_of(posting.currency, custom_scales=custom_scales)
         lines.append(
             {
@@ -272,79 +295,55 @@ def _rows_for(
                 "amount": format_amount(posting.amount_minor, scale=scale),
             }
         )
-    sealed = domain.SealedFacts(
-        entry_id=entry_id,
-        org_id=org_id,
-        date=draft.date,
-        description=draft.description,
-        payee=draft.payee,
-        reference=draft.reference,
-        metadata=metadata,
-        recorded_at=recorded_at,
-        reverses_entry_id=request.reverses_entry_id,
-        postings=tuple(
-            (line_no, p.account_id, p.amount_minor, p.currency, p.memo)
-            for line_no, p in enumerate(draft.postings)
-        ),
-    )
-    pending_rows.append(
-        {"entry_id": entry_id, "org_id": org_id, "entry_hash": domain.entry_hash(sealed)}
-    )
-    event_rows.append(
-        event_row(
-            event_type=events.ENTRY_POSTED,
-            org_id=org_id,
-            occurred_at=recorded_at,
-            data={
-                "entry_id": str(entry_id),
-                "date": draft.date.isoformat(),
-                "description": draft.description,
-                "payee": draft.payee,
-                "reference": draft.reference,
-                "reverses_entry_id": str(request.reverses_entry_id)
-                if request.reverses_entry_id
-                else None,
-                "postings": lines,
-            },
-        )
-    )
-    if request.reverses_entry_id is not None:
-        event_rows.append(
-            event_row(
-                event_type=events.ENTRY_REVERSED,
-                org_id=org_id,
-                occurred_at=recorded_at,
-                data={
-                    "entry_id": str(request.reverses_entry_id),
-                    "reversal_entry_id": str(entry_id),
-                    "date": draft.date.isoformat(),
-                },
+    plan.entry_hashes.append(
+        domain.entry_hash(
+            domain.SealedFacts(
+                entry_id=entry_id,
+                org_id=plan.org_id,
+                date=draft.date,
+                description=draft.description,
+                payee=draft.payee,
+                reference=draft.reference,
+                metadata=metadata,
+                recorded_at=plan.recorded_at,
+                reverses_entry_id=request.reverses_entry_id,
+                postings=tuple(
+                    (line_no, p.account_id, p.amount_minor, p.currency, p.memo)
+                    for line_no, p in enumerate(draft.postings)
+                ),
             )
         )
+    )
+    reverses = str(request.reverses_entry_id) if request.reverses_entry_id else None
+    _add_event(
+        plan,
+        events.ENTRY_POSTED,
+        {
+            "entry_id": str(entry_id),
+            "date": draft.date.isoformat(),
+            "description": draft.description,
+            "payee": draft.payee,
+            "reference": draft.reference,
+            "reverses_entry_id": reverses,
+            "postings": lines,
+        },
+    )
+    if reverses is not None:
+        _add_event(
+            plan,
+            events.ENTRY_REVERSED,
+            {
+                "entry_id": reverses,
+                "reversal_entry_id": str(entry_id),
+                "date": draft.date.isoformat(),
+            },
+        )
 
 
-async def _apply_balances(
-    session: AsyncSession,
-    *,
-    org_id: uuid.UUID,
-    drafts: Sequence[domain.EntryDraft],
-    facts: Mapping[uuid.UUID, domain.AccountFacts],
-) -> None:
-    deltas = domain.balance_deltas(drafts)
-    domain.check_delta_range(deltas)
-    floors = {account_id: fact.floor_minor for account_id, fact in facts.items()}
-    current = await repository.lock_balances(
-        session, org_id=org_id, keys=list(deltas), floors=floors
-    )
-    after = {key: current.get(key, 0) + delta for key, delta in deltas.items() if delta != 0}
-    domain.check_floors(after, facts)
-    await repository.store_balances(session, org_id=org_id, balances=after)
-    await repository.add_dated_deltas(
-        session,
-        org_id=org_id,
-        daily=domain.dated_deltas(drafts, monthly=False),
-        monthly=domain.dated_deltas(drafts, monthly=True),
-    )
+def _add_event(plan: writer.PostingPlan, event_type: str, data: dict[str, Any]) -> None:
+    plan.event_ids.append(new_id())
+    plan.event_types.append(event_type)
+    plan.event_data_json.append(orjson.dumps(data).decode())
 
 
 async def reverse_entry(
@@ -370,7 +369,9 @@ async def reverse_entry(
     reversal_date = body.date or original.date
     if body.date is None and org.closed_through is not None and reversal_date <= org.closed_through:
         reversal_date = utc_now().date()
-    custom = await scales_of(session, org_id=org_id)
+    custom = await scales_for(
+        session, org_id=org_id, currencies={p.currency for p in original.postings}
+    )
     draft = domain.EntryDraft(
         date=reversal_date,
         description=body.description or f"Reversal of: {original.description}",
@@ -410,8 +411,10 @@ async def posted_entry(
     """Render an entry just posted from what was written; a replay is read back."""
     if outcome.recorded_at is None:
         return await get_entry(session, org_id=org_id, entry_id=outcome.entry_id)
-    custom = await scales_of(session, org_id=org_id)
     draft = request.draft
+    custom = await scales_for(
+        session, org_id=org_id, currencies={p.currency for p in draft.postings}
+    )
     return schemas.Entry(
         id=outcome.entry_id,
         date=draft.date,

@@ -1,23 +1,19 @@
 """Every query of the ledger service.
 
 Functions take the session and keyword arguments and only flush; the request's
-session dependency commits. On PostgreSQL, large batches travel by COPY.
+session dependency commits. Posting writes live in `writer.py`; the context posting
+reads before it writes is one round trip on PostgreSQL.
 """
 
-import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-import asyncpg
-import orjson
 from sqlalchemy import (
-    JSON,
-    Date,
     Row,
     Table,
-    Uuid,
     and_,
     any_,
     bindparam,
@@ -30,11 +26,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.clock import utc_now
-from nexus.core.db import UTCDateTime
+from nexus.core.db import driver_connection
 from nexus.ledger import domain
 from nexus.ledger.models import (
     account_balances,
@@ -46,12 +41,9 @@ from nexus.ledger.models import (
     fx_rates,
     ledger_orgs,
     monthly_balances,
-    outbox,
     postings,
 )
 
-BULK_THRESHOLD_ROWS = 200
-SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy writes
 IN_CHUNK = 5000
 
 
@@ -267,6 +259,96 @@ async def has_children(
 # --- writing entries -------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class PostingContext:
+    """What posting needs to know before it writes, read in one go."""
+
+    org_exists: bool
+    closed_through: date | None
+    accounts: dict[uuid.UUID, domain.AccountFacts]
+    existing_keys: dict[str, tuple[uuid.UUID, str | None]]
+    floored_balances: dict[domain.BalanceKey, int]  # current balances that have a floor
+
+
+# One round trip for the whole context; each part is tagged by `kind`.
+_POSTGRESQL_CONTEXT = """
+SELECT 'org' AS kind, NULL::uuid AS id, NULL::text AS name, NULL::text AS currency,
+       NULL::boolean AS flag, NULL::bigint AS number, closed_through AS day
+FROM ledger_orgs WHERE org_id = $1
+UNION ALL
+SELECT 'account', id, code, currency, is_closed, floor_minor, NULL
+FROM accounts WHERE org_id = $1 AND id = ANY($2::uuid[])
+UNION ALL
+SELECT 'key', id, idempotency_key, request_hash, NULL, NULL, NULL
+FROM entries WHERE org_id = $1 AND idempotency_key = ANY($3::text[])
+UNION ALL
+SELECT 'balance', account_id, NULL, currency, NULL, balance_minor, NULL
+FROM account_balances
+WHERE org_id = $1 AND account_id = ANY($2::uuid[]) AND floor_minor IS NOT NULL
+"""
+
+
+async def posting_context(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    account_ids: Sequence[uuid.UUID],
+    keys: Sequence[str],
+) -> PostingContext:
+    """Read the org's closed period, the named accounts, keys already used and floored balances."""
+    if dialect_of(session) != "postgresql":
+        return await _posting_context_sqlalchemy(
+            session, org_id=org_id, account_ids=account_ids, keys=keys
+        )
+    async with driver_connection(session) as driver:
+        rows = await driver.fetch(_POSTGRESQL_CONTEXT, org_id, list(account_ids), list(keys))
+    org_exists, closed_through = False, None
+    facts: dict[uuid.UUID, domain.AccountFacts] = {}
+    existing: dict[str, tuple[uuid.UUID, str | None]] = {}
+    floored: dict[domain.BalanceKey, int] = {}
+    for kind, row_id, name, currency, flag, number, day in rows:
+        if kind == "org":
+            org_exists, closed_through = True, day
+        elif kind == "account":
+            facts[row_id] = domain.AccountFacts(
+                id=row_id, code=name, currency=currency, is_closed=flag, floor_minor=number
+            )
+        elif kind == "key":
+            existing[name] = (row_id, currency)
+        else:
+            floored[(row_id, currency)] = number
+    return PostingContext(org_exists, closed_through, facts, existing, floored)
+
+
+async def _posting_context_sqlalchemy(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    account_ids: Sequence[uuid.UUID],
+    keys: Sequence[str],
+) -> PostingContext:
+    org = await org_settings(session, org_id=org_id)
+    facts = await account_facts(session, org_id=org_id, account_ids=account_ids)
+    floored_ids = [account_id for account_id, fact in facts.items() if fact.floor_minor is not None]
+    floored: dict[domain.BalanceKey, int] = {}
+    for chunk in _chunks(floored_ids):
+        rows = await session.execute(
+            select(
+                account_balances.c.account_id,
+                account_balances.c.currency,
+                account_balances.c.balance_minor,
+            ).where(account_balances.c.org_id == org_id, account_balances.c.account_id.in_(chunk))
+        )
+        floored.update({(a, c): balance for a, c, balance in rows})
+    return PostingContext(
+        org_exists=org is not None,
+        closed_through=org.closed_through if org is not None else None,
+        accounts=facts,
+        existing_keys=await find_keys(session, org_id=org_id, keys=keys) if keys else {},
+        floored_balances=floored,
+    )
+
+
 async def find_keys(
     session: AsyncSession, *, org_id: uuid.UUID, keys: Sequence[str]
 ) -> dict[str, tuple[uuid.UUID, str | None]]:
@@ -283,209 +365,12 @@ async def find_keys(
     return found
 
 
-def _json_text(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value, default=str).decode()
-
-
-async def _copy(
-    session: AsyncSession,
-    table: Table,
-    rows: Sequence[Mapping[str, Any]],
-    json_columns: tuple[str, ...] = (),
-) -> None:
-    columns = [column.name for column in table.columns if column.name in rows[0]]
-    records = [
-        tuple(_json_text(row[name]) if name in json_columns else row[name] for name in columns)
-        for row in rows
-    ]
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    try:
-        await driver.copy_records_to_table(table.name, records=records, columns=columns)
-    except asyncpg.IntegrityConstraintViolationError as error:
-        raise IntegrityError(f"COPY {table.name}", None, error) from error
-
-
-def _sqlite_converter(column: Any) -> Callable[[Any], Any]:
-    """Return how SQLAlchemy would store a value of `column` in SQLite."""
-    kind = column.type
-    if isinstance(kind, Uuid):
-        return lambda value: None if value is None else value.hex
-    if isinstance(kind, UTCDateTime):
-        return lambda value: (
-            None if value is None else value.astimezone(UTC).strftime(SQLITE_DATETIME_FORMAT)
-        )
-    if isinstance(kind, Date):
-        return lambda value: None if value is None else value.isoformat()
-    if isinstance(kind, JSON):
-        return _json_text
-    return lambda value: value
-
-
-async def _sqlite_executemany(
+async def insert_rows(
     session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    # SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself;
-    # values are stored exactly as SQLAlchemy stores them, so reads see no difference.
-    columns = [column for column in table.columns if column.name in rows[0]]
-    converters = [(column.name, _sqlite_converter(column)) for column in columns]
-    records = [tuple(convert(row[name]) for name, convert in converters) for row in rows]
-    names = ", ".join(column.name for column in columns)
-    marks = ", ".join("?" for _ in columns)
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-    try:
-        await driver.executemany(statement, records)
-    except sqlite3.IntegrityError as error:
-        raise IntegrityError(statement, None, error) from error
-
-
-async def insert_rows(
-    session: AsyncSession,
-    table: Table,
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    json_columns: tuple[str, ...] = (),
-) -> None:
-    """Insert many rows: COPY on PostgreSQL, the driver's executemany on SQLite."""
-    if not rows:
-        return
-    if len(rows) < BULK_THRESHOLD_ROWS:
+    """Insert a few rows (account set-up, events of an account or a period)."""
+    if rows:
         await session.execute(insert(table), list(rows))
-    elif dialect_of(session) == "postgresql":
-        await _copy(session, table, rows, json_columns)
-    else:
-        await _sqlite_executemany(session, table, rows)
-
-
-async def write_entries(
-    session: AsyncSession,
-    *,
-    entry_rows: Sequence[Mapping[str, Any]],
-    posting_rows: Sequence[Mapping[str, Any]],
-    pending_rows: Sequence[Mapping[str, Any]],
-    event_rows: Sequence[Mapping[str, Any]],
-) -> None:
-    """Insert entries with their postings, their place in the sealer's queue and events."""
-    await insert_rows(session, entries, entry_rows, json_columns=("metadata",))
-    await insert_rows(session, postings, posting_rows)
-    await insert_rows(session, chain_pending, pending_rows)
-    await insert_rows(session, outbox, event_rows, json_columns=("data",))
-
-
-async def lock_balances(
-    session: AsyncSession,
-    *,
-    org_id: uuid.UUID,
-    keys: Sequence[domain.BalanceKey],
-    floors: Mapping[uuid.UUID, int | None],
-) -> dict[domain.BalanceKey, int]:
-    """Lock the balance rows of `keys` (creating missing ones) in a fixed order."""
-    ordered = sorted(keys, key=lambda key: (str(key[0]), key[1]))
-    current = await _select_balances_for_update(session, org_id=org_id, keys=ordered)
-    missing = [key for key in ordered if key not in current]
-    if missing:
-        statement = _insert_for(session, account_balances).on_conflict_do_nothing(
-            index_elements=["org_id", "account_id", "currency"]
-        )
-        await session.execute(
-            statement,
-            [
-                {
-                    "org_id": org_id,
-                    "account_id": account_id,
-                    "currency": currency,
-                    "balance_minor": 0,
-                    "floor_minor": floors.get(account_id),
-                }
-                for account_id, currency in missing
-            ],
-        )
-        current.update(await _select_balances_for_update(session, org_id=org_id, keys=missing))
-    return current
-
-
-async def _select_balances_for_update(
-    session: AsyncSession, *, org_id: uuid.UUID, keys: Sequence[domain.BalanceKey]
-) -> dict[domain.BalanceKey, int]:
-    found: dict[domain.BalanceKey, int] = {}
-    for chunk in _chunks(keys, 1000):
-        query = (
-            select(
-                account_balances.c.account_id,
-                account_balances.c.currency,
-                account_balances.c.balance_minor,
-            )
-            .where(
-                account_balances.c.org_id == org_id,
-                tuple_(account_balances.c.account_id, account_balances.c.currency).in_(list(chunk)),
-            )
-            .order_by(account_balances.c.account_id, account_balances.c.currency)
-            .with_for_update()
-        )
-        for account_id, currency, balance in await session.execute(query):
-            found[(account_id, currency)] = balance
-    return found
-
-
-async def store_balances(
-    session: AsyncSession, *, org_id: uuid.UUID, balances: Mapping[domain.BalanceKey, int]
-) -> None:
-    """Write new balances of rows locked by `lock_balances`."""
-    ordered = sorted(balances.items(), key=lambda item: (str(item[0][0]), item[0][1]))
-    await session.execute(
-        update(account_balances)
-        .where(
-            account_balances.c.org_id == org_id,
-            account_balances.c.account_id == bindparam("b_account"),
-            account_balances.c.currency == bindparam("b_currency"),
-        )
-        .values(balance_minor=bindparam("b_balance")),
-        [
-            {"b_account": account_id, "b_currency": currency, "b_balance": balance}
-            for (account_id, currency), balance in ordered
-        ],
-        execution_options={"synchronize_session": False},
-    )
-
-
-async def add_dated_deltas(
-    session: AsyncSession,
-    *,
-    org_id: uuid.UUID,
-    daily: Mapping[tuple[uuid.UUID, str, date], int],
-    monthly: Mapping[tuple[uuid.UUID, str, date], int],
-) -> None:
-    """Add deltas to the per-day and per-month balance index, in a fixed order."""
-    for table, column, deltas in (
-        (daily_balances, "day", daily),
-        (monthly_balances, "month", monthly),
-    ):
-        if not deltas:
-            continue
-        statement = _insert_for(session, table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["org_id", "account_id", "currency", column],
-            set_={"delta_minor": table.c.delta_minor + statement.excluded.delta_minor},
-        )
-        rows = [
-            {
-                "org_id": org_id,
-                "account_id": account_id,
-                "currency": currency,
-                column: bucket,
-                "delta_minor": delta,
-            }
-            for (account_id, currency, bucket), delta in sorted(
-                deltas.items(), key=lambda item: (str(item[0][0]), item[0][1], item[0][2])
-            )
-        ]
-        await session.execute(statement, rows)
 
 
 # --- reading entries -------------------------------------------------------------------

@@ -3,7 +3,7 @@ assets, FX rates, periods and balances. Load, apply the domain rules, save; neve
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from nexus.core.money import (
     ISO_SCALES,
     format_amount,
     is_valid_asset_code,
+    iso_scale,
     parse_amount,
     parse_rate,
 )
@@ -51,6 +52,15 @@ async def scales_of(session: AsyncSession, *, org_id: uuid.UUID) -> dict[str, in
     if org_id not in cache:
         cache[org_id] = await repository.custom_scales(session, org_id=org_id)
     return cache[org_id]
+
+
+async def scales_for(
+    session: AsyncSession, *, org_id: uuid.UUID, currencies: Iterable[str]
+) -> Mapping[str, int]:
+    """Return custom scales when `currencies` need them; ISO 4217 alone needs no query."""
+    if all(iso_scale(currency) is not None for currency in currencies):
+        return {}
+    return await scales_of(session, org_id=org_id)
 
 
 # --- reading entries -------------------------------------------------------------------
