@@ -113,6 +113,48 @@ def serve(
     )
 
 
+@app.command("import")
+def import_file(
+    path: Annotated[
+        Path, typer.Argument(help="The statement file (CSV, OFX/QFX, CAMT.053, MT940, QIF).")
+    ],
+    account: Annotated[str, typer.Option("--account", help="Ledger account code or id.")],
+    url: Annotated[str, typer.Option(help="The running Nexus.")] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None, typer.Option(envvar="NEXUS_TOKEN", help="An access token ($NEXUS_TOKEN).")
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="Sign in as this user instead.")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="NEXUS_PASSWORD", help="Password ($NEXUS_PASSWORD).")
+    ] = None,
+    profile: Annotated[
+        Path | None, typer.Option(help="A CSV profile as a JSON file (columns, formats).")
+    ] = None,
+    commit: Annotated[bool, typer.Option(help="Commit after the preview.")] = True,
+) -> None:
+    """Import a bank statement into an account, with progress, then commit it."""
+    from nexus.cli_import import run_import
+
+    if not path.is_file():
+        errors.print(f"[red]No such file:[/] {path}")
+        raise typer.Exit(2)
+    code = asyncio.run(
+        run_import(
+            path,
+            account=account,
+            url=url,
+            token=token,
+            email=email,
+            password=password,
+            profile_json=profile.read_text() if profile else None,
+            commit=commit,
+            console=console,
+            errors=errors,
+        )
+    )
+    raise typer.Exit(code)
+
+
 @app.command()
 def migrate(data_dir: DataDir = None) -> None:
     """Bring every service's database to the latest schema."""

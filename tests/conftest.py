@@ -23,7 +23,7 @@ POSTGRES_URL = os.environ.get(
     "NEXUS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-SERVICES = ("auth", "ledger")
+SERVICES = ("auth", "ledger", "ingest")
 PASSWORD = "correct horse battery staple 42"
 
 

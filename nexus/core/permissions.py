@@ -27,6 +27,7 @@ class Permission(StrEnum):
     LEDGER_ACCOUNTS_MANAGE = "ledger.accounts.manage"
     LEDGER_PERIODS_CLOSE = "ledger.periods.close"
     LEDGER_AUDIT = "ledger.audit"
+    IMPORTS_MANAGE = "imports.manage"  # upload, commit and undo imports; decide matches
 
 
 _READ = {Permission.PROFILE, Permission.ORG_READ, Permission.LEDGER_READ}
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEDGER_POST,
             Permission.LEDGER_ACCOUNTS_MANAGE,
             Permission.LEDGER_PERIODS_CLOSE,
+            Permission.IMPORTS_MANAGE,
         }
     ),
     Role.VIEWER: frozenset(_READ),

@@ -20,9 +20,18 @@ BackgroundWorker = Callable[[Database, Settings], Coroutine[None, None, None]]
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """A service's router, its outbox and the loops it needs running."""
+    """A service's router, its outbox and the loops it needs running.
+
+    A service answers under `/api/v1/<name>` unless it names its own mount points
+    (`mounts`: path under `/api/v1` and the router served there).
+    """
 
     name: str
     router: APIRouter
     outbox: Table | None = None
     workers: tuple[BackgroundWorker, ...] = field(default_factory=tuple)
+    mounts: tuple[tuple[str, APIRouter], ...] = ()
+
+    def routers(self) -> tuple[tuple[str, APIRouter], ...]:
+        """Return (path under /api/v1, router) of everything this service serves."""
+        return self.mounts or ((self.name, self.router),)

@@ -17,7 +17,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
-from starlette.routing import BaseRoute
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Match, Mount
+from starlette.types import Scope
 
 from nexus import __version__
 from nexus.core import migrations
@@ -37,9 +39,10 @@ JWKS_PATH = f"{API_PREFIX}/auth/.well-known/jwks.json"
 def all_services() -> list[ServiceSpec]:
     """Return the spec of every service, in start-up order."""
     from nexus.auth.api import SERVICE as AUTH
+    from nexus.ingest.api import SERVICE as INGEST
     from nexus.ledger.api import SERVICE as LEDGER
 
-    return [AUTH, LEDGER]
+    return [AUTH, LEDGER, INGEST]
 
 
 def create_app(
@@ -77,6 +80,15 @@ def create_app(
         app.state.token_verifier = TokenVerifier(
             client=client, jwks_url=jwks_url, issuer=settings.jwt_issuer
         )
+        # How services reach each other's REST APIs: in process, or at a configured URL.
+        internal = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://nexus", timeout=300
+        )
+        app.state.ledger_http = (
+            httpx.AsyncClient(base_url=settings.ledger_url, timeout=300)
+            if settings.ledger_url
+            else internal
+        )
         dispatcher: Dispatcher = app.state.dispatcher
         for spec in specs:
             if spec.outbox is not None:
@@ -100,6 +112,9 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await client.aclose()
+            await internal.aclose()
+            if app.state.ledger_http is not internal:
+                await app.state.ledger_http.aclose()
             for database in databases.values():
                 await database.dispose()
 
@@ -118,15 +133,33 @@ def create_app(
     app.add_middleware(EdgeMiddleware, body_bytes_max=settings.request_body_bytes_max)
     documented = APIRouter()
     for spec in specs:
-        app.mount(f"{API_PREFIX}/{spec.name}", _service_app(spec, parent=app))
-        documented.include_router(spec.router, prefix=f"{API_PREFIX}/{spec.name}")
+        for path, router in spec.routers():
+            app.router.routes.append(
+                _ServiceMount(f"{API_PREFIX}/{path}", app=_service_app(router, parent=app))
+            )
+            documented.include_router(router, prefix=f"{API_PREFIX}/{path}")
     _document(app, routes=documented.routes)
     _add_operations_routes(app)
     mount_web(app, dist_dir=settings.web_dir)
     return app
 
 
-def _service_app(spec: ServiceSpec, *, parent: FastAPI) -> FastAPI:
+class _ServiceMount(Mount):
+    """A mount that also answers its own path: `POST /api/v1/imports`, not only `.../`."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and get_route_path(scope) == self.path:
+            root_path = scope.get("root_path", "")
+            return Match.FULL, {
+                "path_params": dict(scope.get("path_params", {})),
+                "app_root_path": scope.get("app_root_path", root_path),
+                "root_path": root_path + self.path,
+                "endpoint": self.app,
+            }
+        return super().matches(scope)
+
+
+def _service_app(router: APIRouter, *, parent: FastAPI) -> FastAPI:
     """Return one service's routes as an app of their own, mounted under its prefix.
 
     Requests are routed by prefix first, then among this service's routes only: an
@@ -134,7 +167,7 @@ def _service_app(spec: ServiceSpec, *, parent: FastAPI) -> FastAPI:
     than posting an entry. The sub-app shares the parent's state (settings, databases,
     token verifier) and renders errors the same way.
     """
-    sub = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, routes=list(spec.router.routes))
+    sub = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, routes=list(router.routes))
     sub.state = parent.state
     install_error_handlers(sub)
     return sub

@@ -5,8 +5,8 @@ Amounts are integers of the currency's minor unit (never floats), signed from th
 account holder's side: money in is positive, money out negative.
 """
 
-from dataclasses import dataclass, field
 import datetime as dt
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 

@@ -6,11 +6,19 @@ server's error code.
 """
 
 import uuid
+from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import httpx
 
 from nexus.ledger import schemas
+
+# The request and response types of this client, for services that call the ledger.
+Account = schemas.Account
+BatchEntryCreate = schemas.BatchEntryCreate
+Entry = schemas.Entry
+PostingIn = schemas.PostingIn
 
 PREFIX = "/api/v1/ledger"
 
@@ -70,6 +78,46 @@ class LedgerClient:
         """Return every account."""
         return schemas.AccountList.model_validate(await self._call("GET", "/accounts")).items
 
+    async def account(self, account_id: uuid.UUID) -> schemas.Account:
+        """Return one account."""
+        return schemas.Account.model_validate(await self._call("GET", f"/accounts/{account_id}"))
+
+    async def settings(self) -> schemas.LedgerSettings:
+        """Return the base currency and the closed period."""
+        return schemas.LedgerSettings.model_validate(await self._call("GET", "/settings"))
+
+    async def account_balance(
+        self, account_id: uuid.UUID, *, as_of: date | None = None
+    ) -> schemas.AccountBalance:
+        """Return one account's balance, now or at the end of `as_of`."""
+        params = {"as_of": as_of.isoformat()} if as_of else None
+        data = await self._call("GET", f"/accounts/{account_id}/balance", params=params)
+        return schemas.AccountBalance.model_validate(data)
+
+    async def account_entries(
+        self,
+        account_id: uuid.UUID,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        page_size: int = 500,
+    ) -> AsyncIterator[schemas.Entry]:
+        """Yield every entry touching `account_id` in the date range, page by page."""
+        params: dict[str, Any] = {"account_id": str(account_id), "limit": page_size}
+        if date_from:
+            params["from"] = date_from.isoformat()
+        if date_to:
+            params["to"] = date_to.isoformat()
+        while True:
+            page = schemas.EntryList.model_validate(
+                await self._call("GET", "/entries", params=params)
+            )
+            for entry in page.items:
+                yield entry
+            if page.next_cursor is None:
+                return
+            params["cursor"] = page.next_cursor
+
     async def create_account(self, body: schemas.AccountCreate) -> schemas.Account:
         """Open an account."""
         data = await self._call(
@@ -101,10 +149,13 @@ class LedgerClient:
         """Return one entry."""
         return schemas.Entry.model_validate(await self._call("GET", f"/entries/{entry_id}"))
 
-    async def reverse(self, entry_id: uuid.UUID) -> schemas.Entry:
-        """Reverse an entry."""
+    async def reverse(
+        self, entry_id: uuid.UUID, *, idempotency_key: str | None = None
+    ) -> schemas.Entry:
+        """Reverse an entry (a retry under the same key returns the first reversal)."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return schemas.Entry.model_validate(
-            await self._call("POST", f"/entries/{entry_id}/reverse", json={})
+            await self._call("POST", f"/entries/{entry_id}/reverse", json={}, headers=headers)
         )
 
     async def balances(self, *, as_of: str | None = None) -> schemas.BalanceSheet:

@@ -23,9 +23,10 @@ def _declared(dependant: Dependant) -> set[str]:
 
 def test_every_endpoint_declares_exactly_one_permission() -> None:
     routes = [
-        (spec.name, route)
+        (path, route)
         for spec in all_services()
-        for route in spec.router.routes
+        for path, router in spec.routers()
+        for route in router.routes
         if isinstance(route, APIRoute)
     ]
     assert len(routes) >= 39

@@ -92,7 +92,7 @@ def _sign_up(http: httpx.Client) -> dict[str, str]:
 def test_nexus_up_serves_the_api_docs_health_and_metrics(server: Server) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
-        assert http.get("/readyz").json()["checks"] == {"auth": "ok", "ledger": "ok"}
+        assert http.get("/readyz").json()["checks"] == {"auth": "ok", "ledger": "ok", "ingest": "ok"}
         assert http.get("/api/v1/openapi.json").json()["info"]["title"] == "Nexus"
         assert http.get("/api/docs").status_code == 200
         headers = _sign_up(http)

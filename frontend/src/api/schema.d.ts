@@ -264,6 +264,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Imports
+         * @description Imports of the organisation, newest first.
+         */
+        get: operations["list_imports_api_v1_imports_get"];
+        put?: never;
+        /**
+         * Upload
+         * @description Upload a statement (CSV, OFX/QFX, CAMT.053, MT940, QIF) and preview its lines.
+         */
+        post: operations["upload_api_v1_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/csv-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Csv Preview
+         * @description Read the start of a CSV with a profile (given, saved for its header, or suggested).
+         */
+        post: operations["csv_preview_api_v1_imports_csv_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Profiles
+         * @description Saved CSV profiles (of one account).
+         */
+        get: operations["list_profiles_api_v1_imports_profiles_get"];
+        put?: never;
+        /**
+         * Save Profile
+         * @description Save a CSV profile for an account; the next file with the same header uses it.
+         */
+        post: operations["save_profile_api_v1_imports_profiles_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Import
+         * @description One import: status, progress, counts, the bank's balances, warnings and result.
+         */
+        get: operations["get_import_api_v1_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Commit Import
+         * @description Reconcile the lines with existing entries and post the rest; resumes if interrupted.
+         */
+        post: operations["commit_import_api_v1_imports__import_id__commit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Lines
+         * @description The import's bank lines in file order (`after_line` continues a page).
+         */
+        get: operations["import_lines_api_v1_imports__import_id__lines_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo Import
+         * @description Reverse what the import posted and release its matches.
+         */
+        post: operations["undo_import_api_v1_imports__import_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/accounts": {
         parameters: {
             query?: never;
@@ -624,6 +772,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reconciliation/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open Lines
+         * @description An account's bank lines of one status (default: unmatched), oldest first.
+         */
+        get: operations["open_lines_api_v1_reconciliation_lines_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/lines/post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Unmatched
+         * @description Post unmatched bank lines as new entries, all at once.
+         */
+        post: operations["post_unmatched_api_v1_reconciliation_lines_post_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/matches/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Many
+         * @description Accept many proposed matches at once (others are left as they are).
+         */
+        post: operations["accept_many_api_v1_reconciliation_matches_accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/matches/{match_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Match
+         * @description Accept a proposed match: its bank lines are reconciled with its entries.
+         */
+        post: operations["accept_match_api_v1_reconciliation_matches__match_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/matches/{match_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Match
+         * @description Reject a proposed match: its bank lines become unmatched.
+         */
+        post: operations["reject_match_api_v1_reconciliation_matches__match_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Run
+         * @description Propose matches between the account's unmatched bank lines and its open entries.
+         */
+        post: operations["create_run_api_v1_reconciliation_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run
+         * @description A run's matches (bank lines, entries, confidence, reasons, status) and totals.
+         */
+        get: operations["get_run_api_v1_reconciliation_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/runs/{run_id}/matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Manual Match
+         * @description Match bank lines to entries by hand (their amounts must add up to the same).
+         */
+        post: operations["manual_match_api_v1_reconciliation_runs__run_id__matches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reconciliation/runs/{run_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Report
+         * @description The reconciliation report: matched, unmatched on each side, totals (JSON or CSV).
+         */
+        get: operations["run_report_api_v1_reconciliation_runs__run_id__report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -941,6 +1269,69 @@ export interface components {
             /** Known At */
             known_at: string | null;
         };
+        /**
+         * BankLineList
+         * @example {
+         *       "items": []
+         *     }
+         */
+        BankLineList: {
+            /** Items */
+            items: components["schemas"]["BankLineOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * BankLineOut
+         * @example {
+         *       "amount": "-42.10",
+         *       "currency": "EUR",
+         *       "date": "2026-11-03",
+         *       "description": "Corner Market 0412",
+         *       "id": "01936f0e-0000-7000-8000-0000000c0001",
+         *       "line_number": 2,
+         *       "payee": "Corner Market",
+         *       "raw": "2026-11-03,Corner Market 0412,-42.10",
+         *       "reference": "FITID-20261103-1",
+         *       "status": "new"
+         *     }
+         */
+        BankLineOut: {
+            /** Amount */
+            amount: string;
+            /** Counterparty Account */
+            counterparty_account: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Description */
+            description: string;
+            /** Entry Id */
+            entry_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Line Number */
+            line_number: number;
+            /** Match Id */
+            match_id: string | null;
+            /** Payee */
+            payee: string | null;
+            /** Raw */
+            raw: string;
+            /** Reference */
+            reference: string | null;
+            /** Status */
+            status: string;
+            /** Value Date */
+            value_date: string | null;
+        };
         /** BatchCreate */
         BatchCreate: {
             /** Entries */
@@ -1027,6 +1418,83 @@ export interface components {
              */
             replayed: number;
         };
+        /** Body_csv_preview_api_v1_imports_csv_preview_post */
+        Body_csv_preview_api_v1_imports_csv_preview_post: {
+            /**
+             * Account Id
+             * @description Use this account's saved profile.
+             * @example 01936f0e-0000-7000-8000-000000001010
+             */
+            account_id?: string | null;
+            /**
+             * File
+             * @description The CSV file, or its first part.
+             * @example export.csv
+             */
+            file: string;
+            /**
+             * Profile
+             * @description A CSV profile as JSON.
+             * @example {"delimiter": ";"}
+             */
+            profile?: string | null;
+        };
+        /** Body_upload_api_v1_imports_post */
+        Body_upload_api_v1_imports_post: {
+            /**
+             * Account Id
+             * Format: uuid
+             * @description The ledger account it belongs to.
+             * @example 01936f0e-0000-7000-8000-000000001010
+             */
+            account_id: string;
+            /**
+             * Counter Account Id
+             * @description Books new entries against this account.
+             * @example null
+             */
+            counter_account_id?: string | null;
+            /**
+             * File
+             * @description The bank's statement file.
+             * @example checking-2026-11.ofx
+             */
+            file: string;
+            /**
+             * Profile
+             * @description A CSV profile as JSON.
+             * @example {"delimiter": ";"}
+             */
+            profile?: string | null;
+            /**
+             * Profile Id
+             * @description A saved CSV profile.
+             * @example null
+             */
+            profile_id?: string | null;
+        };
+        /**
+         * BulkDecision
+         * @example {
+         *       "match_ids": [
+         *         "01936f0e-0000-7000-8000-0000000f0001"
+         *       ]
+         *     }
+         */
+        BulkDecision: {
+            /** Match Ids */
+            match_ids: string[];
+        };
+        /**
+         * BulkDecisionResult
+         * @example {
+         *       "accepted": 12
+         *     }
+         */
+        BulkDecisionResult: {
+            /** Accepted */
+            accepted: number;
+        };
         /**
          * ChainBreak
          * @example {
@@ -1071,6 +1539,148 @@ export interface components {
              * @description Committed entries waiting for the sealer.
              */
             unsealed: number;
+        };
+        /**
+         * CommitResult
+         * @example {
+         *       "duplicates": 3,
+         *       "matched": 4,
+         *       "posted": 118,
+         *       "proposed": 2,
+         *       "reconciliation_run_id": "01936f0e-0000-7000-8000-0000000d0001"
+         *     }
+         */
+        CommitResult: {
+            /** Duplicates */
+            duplicates: number;
+            /** Matched */
+            matched: number;
+            /** Posted */
+            posted: number;
+            /** Proposed */
+            proposed: number;
+            /** Reconciliation Run Id */
+            reconciliation_run_id: string | null;
+            statement_check: components["schemas"]["StatementCheckOut"] | null;
+        };
+        /**
+         * CsvPreview
+         * @description A CSV read with a profile: the header, the first rows and what they parse to.
+         * @example {
+         *       "header": [
+         *         "Date",
+         *         "Description",
+         *         "Amount"
+         *       ],
+         *       "lines": [],
+         *       "profile": {
+         *         "amount_column": "Amount",
+         *         "date_column": "Date",
+         *         "delimiter": ","
+         *       },
+         *       "rows": [
+         *         [
+         *           "2026-11-03",
+         *           "Corner Market",
+         *           "-42.10"
+         *         ]
+         *       ]
+         *     }
+         */
+        CsvPreview: {
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Header */
+            header: string[];
+            /** Lines */
+            lines: components["schemas"]["BankLineOut"][];
+            profile: components["schemas"]["CsvProfileBody"];
+            /** Rows */
+            rows: string[][];
+        };
+        /**
+         * CsvProfileBody
+         * @description How to read a CSV export; columns by header name or 0-based index.
+         * @example {
+         *       "amount_column": "Betrag",
+         *       "date_column": "Buchungstag",
+         *       "date_format": "%d.%m.%Y",
+         *       "decimal_separator": ",",
+         *       "delimiter": ";",
+         *       "description_columns": [
+         *         "Verwendungszweck"
+         *       ],
+         *       "encoding": "latin-1",
+         *       "payee_column": "Beguenstigter/Zahlungspflichtiger",
+         *       "thousands_separator": "."
+         *     }
+         */
+        CsvProfileBody: {
+            /** Amount Column */
+            amount_column?: string | number | null;
+            /** Counterparty Account Column */
+            counterparty_account_column?: string | number | null;
+            /** Credit Column */
+            credit_column?: string | number | null;
+            /** Currency */
+            currency?: string | null;
+            /** Currency Column */
+            currency_column?: string | number | null;
+            /** Date Column */
+            date_column?: string | number | null;
+            /**
+             * Date Format
+             * @default %Y-%m-%d
+             */
+            date_format: string;
+            /** Debit Column */
+            debit_column?: string | number | null;
+            /**
+             * Decimal Separator
+             * @default .
+             */
+            decimal_separator: string;
+            /**
+             * Delimiter
+             * @default ,
+             */
+            delimiter: string;
+            /** Description Columns */
+            description_columns?: (string | number)[];
+            /** Direction Column */
+            direction_column?: string | number | null;
+            /** Encoding */
+            encoding?: string | null;
+            /**
+             * Has Header
+             * @default true
+             */
+            has_header: boolean;
+            /**
+             * Negate
+             * @default false
+             */
+            negate: boolean;
+            /** Payee Column */
+            payee_column?: string | number | null;
+            /**
+             * Quotechar
+             * @default "
+             */
+            quotechar: string;
+            /** Reference Column */
+            reference_column?: string | number | null;
+            /**
+             * Skip Rows
+             * @default 0
+             */
+            skip_rows: number;
+            /** Thousands Separator */
+            thousands_separator?: string | null;
+            /** Value Date Column */
+            value_date_column?: string | number | null;
         };
         /** CurrencyAmount */
         CurrencyAmount: {
@@ -1325,6 +1935,103 @@ export interface components {
             payee: string | null;
         };
         /**
+         * ImportBatch
+         * @example {
+         *       "account_id": "01936f0e-0000-7000-8000-000000001010",
+         *       "closing_balance": {
+         *         "amount": "1523.40",
+         *         "currency": "EUR",
+         *         "date": "2026-11-30"
+         *       },
+         *       "created_at": "2026-12-01T09:30:00Z",
+         *       "currency": "EUR",
+         *       "filename": "checking-2026-11.ofx",
+         *       "format": "ofx",
+         *       "id": "01936f0e-0000-7000-8000-0000000b0001",
+         *       "lines_duplicate": 3,
+         *       "lines_total": 127,
+         *       "progress": {
+         *         "done": 127,
+         *         "percent": 100,
+         *         "total": 127
+         *       },
+         *       "status": "previewed",
+         *       "warnings": []
+         *     }
+         */
+        ImportBatch: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            closing_balance: components["schemas"]["StatementBalanceOut"] | null;
+            /** Committed At */
+            committed_at: string | null;
+            /** Counter Account Id */
+            counter_account_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Filename */
+            filename: string | null;
+            /** Format */
+            format: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lines Duplicate */
+            lines_duplicate: number;
+            /** Lines Total */
+            lines_total: number;
+            opening_balance: components["schemas"]["StatementBalanceOut"] | null;
+            profile: components["schemas"]["CsvProfileBody"] | null;
+            progress: components["schemas"]["ImportProgress"];
+            result: components["schemas"]["CommitResult"] | null;
+            /** Status */
+            status: string;
+            /** Undone At */
+            undone_at: string | null;
+            /** Warnings */
+            warnings: string[];
+        };
+        /**
+         * ImportList
+         * @example {
+         *       "items": []
+         *     }
+         */
+        ImportList: {
+            /** Items */
+            items: components["schemas"]["ImportBatch"][];
+        };
+        /**
+         * ImportProgress
+         * @example {
+         *       "done": 250000,
+         *       "percent": 25,
+         *       "total": 1000000
+         *     }
+         */
+        ImportProgress: {
+            /** Done */
+            done: number;
+            /** Percent */
+            percent: number;
+            /** Total */
+            total: number;
+        };
+        /**
          * Invitation
          * @example {
          *       "created_at": "2025-01-15T09:30:00Z",
@@ -1421,6 +2128,62 @@ export interface components {
         LogoutRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * ManualMatchCreate
+         * @example {
+         *       "bank_line_ids": [
+         *         "01936f0e-0000-7000-8000-0000000c0001"
+         *       ],
+         *       "entry_ids": [
+         *         "01936f0e-0000-7000-8000-0000000e0001"
+         *       ]
+         *     }
+         */
+        ManualMatchCreate: {
+            /** Bank Line Ids */
+            bank_line_ids: string[];
+            /** Entry Ids */
+            entry_ids: string[];
+        };
+        /**
+         * MatchOut
+         * @example {
+         *       "bank_line_ids": [
+         *         "01936f0e-0000-7000-8000-0000000c0001"
+         *       ],
+         *       "confidence": 0.97,
+         *       "entry_ids": [
+         *         "01936f0e-0000-7000-8000-0000000e0001"
+         *       ],
+         *       "id": "01936f0e-0000-7000-8000-0000000f0001",
+         *       "kind": "fuzzy",
+         *       "reasons": [
+         *         "amount_equal",
+         *         "date_delta_1d",
+         *         "text_similarity_88"
+         *       ],
+         *       "status": "auto_accepted"
+         *     }
+         */
+        MatchOut: {
+            /** Bank Line Ids */
+            bank_line_ids: string[];
+            /** Confidence */
+            confidence: number;
+            /** Entry Ids */
+            entry_ids: string[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Reasons */
+            reasons: string[];
+            /** Status */
+            status: string;
         };
         /**
          * Me
@@ -1696,6 +2459,37 @@ export interface components {
              */
             through: string;
         };
+        /**
+         * PostLinesCreate
+         * @description Unmatched bank lines to post as new entries against one account.
+         * @example {
+         *       "bank_line_ids": [
+         *         "01936f0e-0000-7000-8000-0000000c0001"
+         *       ],
+         *       "counter_account_id": "01936f0e-0000-7000-8000-000000001010"
+         *     }
+         */
+        PostLinesCreate: {
+            /** Bank Line Ids */
+            bank_line_ids: string[];
+            /** Counter Account Id */
+            counter_account_id?: string | null;
+        };
+        /**
+         * PostLinesResult
+         * @example {
+         *       "entry_ids": [
+         *         "01936f0e-0000-7000-8000-0000000e0001"
+         *       ],
+         *       "posted": 3
+         *     }
+         */
+        PostLinesResult: {
+            /** Entry Ids */
+            entry_ids: string[];
+            /** Posted */
+            posted: number;
+        };
         /** PostingIn */
         PostingIn: {
             /**
@@ -1750,6 +2544,53 @@ export interface components {
             line: number;
             /** Memo */
             memo: string | null;
+        };
+        /**
+         * ReconciliationRun
+         * @example {
+         *       "account_id": "01936f0e-0000-7000-8000-000000001010",
+         *       "created_at": "2026-12-01T09:31:00Z",
+         *       "currency": "EUR",
+         *       "from": "2026-11-01",
+         *       "id": "01936f0e-0000-7000-8000-0000000d0001",
+         *       "matches": [],
+         *       "to": "2026-11-30",
+         *       "totals": {
+         *         "matched_entries": 121,
+         *         "matched_lines": 120,
+         *         "proposed": 2,
+         *         "unmatched_entries": 1,
+         *         "unmatched_entries_amount": "12.00",
+         *         "unmatched_lines": 5,
+         *         "unmatched_lines_amount": "-83.20"
+         *       }
+         *     }
+         */
+        ReconciliationRun: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** From */
+            from: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Matches */
+            matches: components["schemas"]["MatchOut"][];
+            /** To */
+            to: string | null;
+            totals: components["schemas"]["RunTotals"];
         };
         /**
          * RefreshRequest
@@ -1837,6 +2678,120 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "accountant" | "viewer" | "auditor";
+        /**
+         * RunCreate
+         * @example {
+         *       "account_id": "01936f0e-0000-7000-8000-000000001010",
+         *       "from": "2026-11-01",
+         *       "to": "2026-11-30"
+         *     }
+         */
+        RunCreate: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** From */
+            from?: string | null;
+            /** To */
+            to?: string | null;
+        };
+        /**
+         * RunTotals
+         * @example {
+         *       "matched_entries": 121,
+         *       "matched_lines": 120,
+         *       "proposed": 2,
+         *       "unmatched_entries": 1,
+         *       "unmatched_entries_amount": "12.00",
+         *       "unmatched_lines": 5,
+         *       "unmatched_lines_amount": "-83.20"
+         *     }
+         */
+        RunTotals: {
+            /** Matched Entries */
+            matched_entries: number;
+            /** Matched Lines */
+            matched_lines: number;
+            /** Proposed */
+            proposed: number;
+            /** Unmatched Entries */
+            unmatched_entries: number;
+            /** Unmatched Entries Amount */
+            unmatched_entries_amount: string;
+            /** Unmatched Lines */
+            unmatched_lines: number;
+            /** Unmatched Lines Amount */
+            unmatched_lines_amount: string;
+        };
+        /**
+         * SavedProfile
+         * @example {
+         *       "account_id": "01936f0e-0000-7000-8000-000000001010",
+         *       "id": "01936f0e-0000-7000-8000-0000000b0001",
+         *       "name": "My bank CSV",
+         *       "profile": {
+         *         "amount_column": "Betrag",
+         *         "date_column": "Datum",
+         *         "delimiter": ";"
+         *       }
+         *     }
+         */
+        SavedProfile: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            profile: components["schemas"]["CsvProfileBody"];
+        };
+        /**
+         * SavedProfileCreate
+         * @example {
+         *       "account_id": "01936f0e-0000-7000-8000-000000001010",
+         *       "header": [
+         *         "Datum",
+         *         "Text",
+         *         "Betrag"
+         *       ],
+         *       "name": "My bank CSV",
+         *       "profile": {
+         *         "amount_column": "Betrag",
+         *         "date_column": "Datum",
+         *         "delimiter": ";"
+         *       }
+         *     }
+         */
+        SavedProfileCreate: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Header */
+            header?: string[] | null;
+            /** Name */
+            name: string;
+            profile: components["schemas"]["CsvProfileBody"];
+        };
+        /**
+         * SavedProfileList
+         * @example {
+         *       "items": []
+         *     }
+         */
+        SavedProfileList: {
+            /** Items */
+            items: components["schemas"]["SavedProfile"][];
+        };
         /** SetupRequest */
         SetupRequest: {
             /**
@@ -1856,6 +2811,53 @@ export interface components {
             /** Accounts */
             accounts: components["schemas"]["Account"][];
             settings: components["schemas"]["LedgerSettings"];
+        };
+        /**
+         * StatementBalanceOut
+         * @example {
+         *       "amount": "1523.40",
+         *       "currency": "EUR",
+         *       "date": "2026-11-30"
+         *     }
+         */
+        StatementBalanceOut: {
+            /** Amount */
+            amount: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+        };
+        /**
+         * StatementCheckOut
+         * @example {
+         *       "currency": "EUR",
+         *       "date": "2026-11-30",
+         *       "difference": "0.00",
+         *       "ledger_balance": "1523.40",
+         *       "matches": true,
+         *       "statement_balance": "1523.40"
+         *     }
+         */
+        StatementCheckOut: {
+            /** Currency */
+            currency: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Difference */
+            difference: string;
+            /** Ledger Balance */
+            ledger_balance: string;
+            /** Matches */
+            matches: boolean;
+            /** Statement Balance */
+            statement_balance: string;
         };
         /**
          * TokenForm
@@ -2472,6 +3474,313 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_imports_api_v1_imports_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_api_v1_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_api_v1_imports_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
+                };
+            };
+            /** @description Still parsing. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    csv_preview_api_v1_imports_csv_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_csv_preview_api_v1_imports_csv_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsvPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_profiles_api_v1_imports_profiles_get: {
+        parameters: {
+            query?: {
+                account_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedProfileList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_profile_api_v1_imports_profiles_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedProfileCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedProfile"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_import_api_v1_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    commit_import_api_v1_imports__import_id__commit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
+                };
+            };
+            /** @description Still committing. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_lines_api_v1_imports__import_id__lines_get: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                after_line?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankLineList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    undo_import_api_v1_imports__import_id__undo_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatch"];
                 };
             };
             /** @description Validation Error */
@@ -3176,6 +4485,299 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SetupResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    open_lines_api_v1_reconciliation_lines_get: {
+        parameters: {
+            query: {
+                account_id: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankLineList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    post_unmatched_api_v1_reconciliation_lines_post_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostLinesCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostLinesResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    accept_many_api_v1_reconciliation_matches_accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkDecisionResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    accept_match_api_v1_reconciliation_matches__match_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                match_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_match_api_v1_reconciliation_matches__match_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                match_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_run_api_v1_reconciliation_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_run_api_v1_reconciliation_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationRun"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    manual_match_api_v1_reconciliation_runs__run_id__matches_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualMatchCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_report_api_v1_reconciliation_runs__run_id__report_get: {
+        parameters: {
+            query?: {
+                format?: string;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationRun"];
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */

@@ -1,0 +1,662 @@
+"""Import use cases: upload and parse, commit, undo.
+
+A file becomes a batch in steps that each commit on their own, so a large file never
+holds one long transaction and every step can be resumed:
+
+1. parse: the file is read as a stream (CSV) or whole (the other formats, which carry
+   their own structure) and stored as bank lines in chunks, each line keyed
+   (`domain.LineKeyer`) and checked against the account's earlier imports;
+2. commit: the batch claims its lines' keys (a racing import of an overlapping file
+   gets duplicates), reconciles the lines against the account's unreconciled ledger
+   entries (a confident match links, an uncertain one waits for a person), and posts
+   the rest through the ledger's batch endpoint in chunks under idempotency keys that
+   a resumed commit replays; then the bank's closing balance is compared with the
+   ledger's;
+3. undo: every entry the batch posted is reversed, its matches are released and its
+   keys given back.
+
+A step that fails leaves the batch where it was with the error on it: a parse error
+leaves no lines, a commit interrupted half-way stays `committing` and finishes when
+committed again (the ledger replays what it already posted), or can be undone.
+"""
+
+import dataclasses
+import hashlib
+import io
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from nexus.core.clock import utc_now
+from nexus.core.errors import NexusError
+from nexus.core.events import event_row
+from nexus.core.ids import new_id
+from nexus.ingest import domain, events, matching, reconciliation, repository
+from nexus.ingest.models import outbox
+from nexus.ingest.parsers import (
+    CsvProfile,
+    StatementParseError,
+    iter_csv_lines,
+    parse_statement,
+    suggest_profile,
+)
+from nexus.ingest.parsers.detect import HEAD_BYTES, detect_encoding, detect_format
+from nexus.ingest.parsers.errors import InvalidCsvProfile
+from nexus.ingest.service import (
+    Actor,
+    ImportRefused,
+    PeriodClosedForImport,
+    amount_minor,
+    amount_text,
+    counter_account,
+    post_lines,
+    record_posted,
+)
+from nexus.ingest.statement import BankLine, ParsedStatement, StatementFormat
+from nexus.ledger.client import Account, LedgerError
+
+log = structlog.get_logger(__name__)
+
+READ_CHUNK_BYTES = 1 << 20
+
+
+# --- upload and parse --------------------------------------------------------------------
+
+
+def file_digest(path: Path) -> str:
+    """Return the SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(READ_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def create_batch(
+    actor: Actor,
+    *,
+    path: Path,
+    filename: str | None,
+    account: Account,
+    counter_account_id: uuid.UUID | None,
+) -> uuid.UUID:
+    """Record an uploaded file as a batch waiting to be parsed."""
+    size = path.stat().st_size
+    if size > actor.settings.import_bytes_max:
+        raise domain.FileTooLarge(
+            f"The file is {size} bytes; the limit is {actor.settings.import_bytes_max}.",
+            details={"bytes": size, "max": actor.settings.import_bytes_max},
+        )
+    if size == 0:
+        raise StatementParseError("the file is empty", line=None, statement_format=None)
+    batch_id = new_id()
+    async with actor.database.transaction() as session:
+        await repository.insert_batch(
+            session,
+            row={
+                "id": batch_id,
+                "org_id": actor.org_id,
+                "account_id": account.id,
+                "counter_account_id": counter_account_id,
+                "currency": account.currency,
+                "filename": (filename or "")[:300] or None,
+                "format": None,
+                "file_sha256": file_digest(path),
+                "file_bytes": size,
+                "status": domain.BatchStatus.PARSING,
+                "lines_total": 0,
+                "lines_duplicate": 0,
+                "progress_done": 0,
+                "progress_total": size,
+                "warnings": [],
+                "created_by": actor.user_id,
+                "created_at": utc_now(),
+            },
+        )
+    return batch_id
+
+
+async def parse_batch(
+    actor: Actor,
+    *,
+    batch_id: uuid.UUID,
+    path: Path,
+    filename: str | None,
+    profile: CsvProfile | None,
+    account_id: uuid.UUID,
+    currency: str,
+) -> None:
+    """Parse the batch's file into bank lines; on any refusal leave no line behind."""
+    try:
+        await _parse_into(
+            actor,
+            batch_id=batch_id,
+            path=path,
+            filename=filename,
+            profile=profile,
+            account_id=account_id,
+            currency=currency,
+        )
+    except NexusError as error:
+        async with actor.database.transaction() as session:
+            await repository.delete_lines(session, batch_id=batch_id)
+            await repository.update_batch(
+                session,
+                batch_id=batch_id,
+                values={"status": domain.BatchStatus.FAILED, "error": _error_of(error)},
+            )
+        raise
+
+
+def _error_of(error: NexusError) -> dict[str, Any]:
+    return {"code": error.code, "message": error.message, "details": error.details}
+
+
+class _ByteCounter(io.RawIOBase):
+    """A binary file that remembers how far it was read, for progress."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("rb")
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._file.readinto(buffer)
+        self.consumed += count or 0
+        return count or 0
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def csv_encoding(head: bytes, profile: CsvProfile | None) -> str:
+    """The encoding to read a CSV in: the profile's, else the one the head shows."""
+    if profile is not None and profile.encoding:
+        return profile.encoding
+    return detect_encoding(head)
+
+
+def _complete_profile(head_text: str, profile: CsvProfile | None, currency: str) -> CsvProfile:
+    if profile is None:
+        sample = head_text[: max(head_text.rfind("\n"), 0) + 1] or head_text
+        profile = suggest_profile(sample)
+    try:
+        profile.check_complete()
+    except InvalidCsvProfile as error:
+        raise StatementParseError(
+            f"cannot tell which columns hold the date and the amount ({error.message});"
+            " describe the file with a CSV profile",
+            line=None,
+            statement_format=StatementFormat.CSV,
+        ) from None
+    if profile.currency is None:
+        profile = dataclasses.replace(profile, currency=currency)
+    return profile
+
+
+async def _parse_into(
+    actor: Actor,
+    *,
+    batch_id: uuid.UUID,
+    path: Path,
+    filename: str | None,
+    profile: CsvProfile | None,
+    account_id: uuid.UUID,
+    currency: str,
+) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    statement_format = detect_format(head, filename)
+    warnings: list[str] = []
+    statement: ParsedStatement | None = None
+    counter: _ByteCounter | None = None
+    used_profile: CsvProfile | None = None
+    if statement_format is StatementFormat.CSV:
+        encoding = csv_encoding(head, profile)
+        used_profile = _complete_profile(head.decode(encoding, errors="replace"), profile, currency)
+        counter = _ByteCounter(path)
+        text = io.TextIOWrapper(io.BufferedReader(counter), encoding=encoding, newline="")
+        lines: Iterator[BankLine] = _decoded(iter_csv_lines(text, used_profile, warnings=warnings))
+    else:
+        statements = parse_statement(
+            path.read_bytes(), filename=filename, default_currency=currency
+        )
+        statement = _pick_statement(statements, currency=currency, warnings=warnings)
+        warnings.extend(statement.warnings)
+        lines = iter(statement.lines)
+    try:
+        stored, duplicates = await _store_lines(
+            actor,
+            batch_id=batch_id,
+            account_id=account_id,
+            currency=currency,
+            lines=lines,
+            counter=counter,
+        )
+    finally:
+        if counter is not None:
+            counter.close()
+    values: dict[str, Any] = {
+        "status": domain.BatchStatus.PREVIEWED,
+        "format": statement_format.value,
+        "lines_total": stored,
+        "lines_duplicate": duplicates,
+        "progress_done": stored,
+        "progress_total": stored,
+        "warnings": warnings[:200],
+        "profile": profile_json(used_profile) if used_profile is not None else None,
+    }
+    if statement is not None:
+        for prefix, balance in (
+            ("opening", statement.opening_balance),
+            ("closing", statement.closing_balance),
+        ):
+            if balance is not None and balance.currency == currency:
+                values[f"{prefix}_date"] = balance.date
+                values[f"{prefix}_minor"] = balance.amount_minor
+    async with actor.database.transaction() as session:
+        await repository.update_batch(session, batch_id=batch_id, values=values)
+
+
+def _decoded(lines: Iterator[BankLine]) -> Iterator[BankLine]:
+    """Turn a decoding failure deep in a stream into an error naming the problem."""
+    try:
+        yield from lines
+    except UnicodeDecodeError as error:
+        raise StatementParseError(
+            f"the file is not valid {error.encoding}: byte {error.object[error.start]:#04x} "
+            "cannot be decoded; name the file's encoding in the CSV profile",
+            line=None,
+            statement_format=StatementFormat.CSV,
+        ) from None
+
+
+def _pick_statement(
+    statements: Sequence[ParsedStatement], *, currency: str, warnings: list[str]
+) -> ParsedStatement:
+    if len(statements) == 1:
+        return statements[0]
+    same = [s for s in statements if (s.account.currency or currency) == currency]
+    chosen = same[0] if same else statements[0]
+    warnings.append(
+        f"the file holds {len(statements)} accounts; imported the first in {currency} "
+        f"({chosen.account.iban_or_number or 'unnamed'})"
+    )
+    return chosen
+
+
+def profile_json(profile: CsvProfile) -> dict[str, Any]:
+    """A CSV profile as the API shows it (marker lists stay at their defaults)."""
+    values = dataclasses.asdict(profile)
+    values["description_columns"] = list(profile.description_columns)
+    values.pop("debit_markers", None)
+    values.pop("credit_markers", None)
+    return values
+
+
+async def _store_lines(
+    actor: Actor,
+    *,
+    batch_id: uuid.UUID,
+    account_id: uuid.UUID,
+    currency: str,
+    lines: Iterator[BankLine],
+    counter: _ByteCounter | None,
+) -> tuple[int, int]:
+    keyer = domain.LineKeyer(account_id=account_id)
+    stored = duplicates = 0
+    chunk: list[BankLine] = []
+    limit = actor.settings.import_lines_max
+
+    async def flush() -> None:
+        nonlocal stored, duplicates
+        keys = [keyer.key(line) for line in chunk]
+        async with actor.database.transaction() as session:
+            known = await repository.existing_keys(
+                session, org_id=actor.org_id, account_id=account_id, keys=keys
+            )
+            rows = [
+                _line_row(actor, batch_id, account_id, line, key, duplicate=key in known)
+                for line, key in zip(chunk, keys, strict=True)
+            ]
+            await repository.insert_lines(session, rows=rows)
+            stored += len(rows)
+            duplicates += sum(1 for key in keys if key in known)
+            await repository.update_batch(
+                session,
+                batch_id=batch_id,
+                values={"progress_done": counter.consumed if counter else stored},
+            )
+        chunk.clear()
+
+    for line in lines:
+        if line.currency != currency:
+            raise domain.CurrencyMismatch(
+                f"line {line.line_number}: the amount is in {line.currency}, the account holds "
+                f"{currency}",
+                details={"line": line.line_number, "currency": line.currency},
+            )
+        if stored + len(chunk) >= limit:
+            raise domain.TooManyLines(
+                f"The file holds more than {limit} lines; split it.", details={"max": limit}
+            )
+        chunk.append(line)
+        if len(chunk) >= actor.settings.import_chunk_lines:
+            await flush()
+    if chunk:
+        await flush()
+    return stored, duplicates
+
+
+def _line_row(
+    actor: Actor,
+    batch_id: uuid.UUID,
+    account_id: uuid.UUID,
+    line: BankLine,
+    key: str,
+    *,
+    duplicate: bool,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "org_id": actor.org_id,
+        "account_id": account_id,
+        "batch_id": batch_id,
+        "line_number": line.line_number,
+        "date": line.date,
+        "value_date": line.value_date,
+        "amount_minor": line.amount_minor,
+        "currency": line.currency,
+        "description": (line.description or line.payee or "(no description)")[:1000],
+        "payee": line.payee[:300] if line.payee else None,
+        "reference": line.reference[:200] if line.reference else None,
+        "counterparty_account": line.counterparty_account[:100]
+        if line.counterparty_account
+        else None,
+        "raw": line.raw[:4000],
+        "line_key": key,
+        "status": domain.LineStatus.DUPLICATE if duplicate else domain.LineStatus.NEW,
+    }
+
+
+# --- commit ------------------------------------------------------------------------------
+
+
+async def commit_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
+    """Reconcile and post a parsed batch; a second call resumes an interrupted one."""
+    batch = await _batch_in(
+        actor, batch_id, domain.BatchStatus.PREVIEWED, domain.BatchStatus.COMMITTING
+    )
+    counter_id = await counter_account(actor, batch.counter_account_id)
+    await _check_period(actor, batch_id)
+    async with actor.database.transaction() as session:
+        await repository.update_batch(
+            session,
+            batch_id=batch_id,
+            values={
+                "status": domain.BatchStatus.COMMITTING,
+                "error": None,
+                "counter_account_id": counter_id,
+            },
+        )
+    try:
+        await _claim_keys(actor, batch)
+        if batch.reconciliation_run_id is None:
+            await _reconcile_batch(actor, batch)
+        await _post_new_lines(actor, batch, counter_id=counter_id)
+        await _finish_commit(actor, batch_id)
+    except LedgerError as error:
+        refused = ImportRefused(
+            f"The ledger refused the import: {error}",
+            details={"ledger_code": error.code, **error.details},
+        )
+        async with actor.database.transaction() as session:
+            await repository.update_batch(
+                session, batch_id=batch_id, values={"error": _error_of(refused)}
+            )
+        raise refused from error
+
+
+async def _batch_in(actor: Actor, batch_id: uuid.UUID, *statuses: str) -> Any:
+    async with actor.database.reading() as session:
+        batch = await repository.get_batch(session, org_id=actor.org_id, batch_id=batch_id)
+    if batch is None:
+        raise domain.ImportNotFound("No such import.", details={"import_id": str(batch_id)})
+    if batch.status not in statuses:
+        raise domain.ImportStateConflict(
+            f"The import is {batch.status}; this needs it {' or '.join(statuses)}.",
+            details={"status": batch.status},
+        )
+    return batch
+
+
+async def _check_period(actor: Actor, batch_id: uuid.UUID) -> None:
+    closed_through = (await actor.ledger.settings()).closed_through
+    if closed_through is None:
+        return
+    async with actor.database.reading() as session:
+        early = await repository.batch_lines(
+            session, org_id=actor.org_id, batch_id=batch_id, statuses=[domain.LineStatus.NEW]
+        )
+    inside = [line for line in early if line.date <= closed_through]
+    if inside:
+        raise PeriodClosedForImport(
+            f"{len(inside)} lines are dated inside the closed period (through "
+            f"{closed_through.isoformat()}), the first on line {inside[0].line_number}.",
+            details={"closed_through": closed_through.isoformat(), "lines": len(inside)},
+        )
+
+
+async def _claim_keys(actor: Actor, batch: Any) -> None:
+    async with actor.database.transaction() as session:
+        fresh = await repository.batch_lines(
+            session, org_id=actor.org_id, batch_id=batch.id, statuses=[domain.LineStatus.NEW]
+        )
+        held = await repository.claim_keys(
+            session,
+            org_id=actor.org_id,
+            account_id=batch.account_id,
+            claims=[(line.line_key, line.id) for line in fresh],
+        )
+        lost = [line.id for line in fresh if line.id not in held]
+        await repository.set_line_status(session, line_ids=lost, status=domain.LineStatus.DUPLICATE)
+
+
+async def _reconcile_batch(actor: Actor, batch: Any) -> None:
+    async with actor.database.reading() as session:
+        fresh = await repository.batch_lines(
+            session, org_id=actor.org_id, batch_id=batch.id, statuses=[domain.LineStatus.NEW]
+        )
+    window = timedelta(days=matching.MatchSettings().group_date_window_days)
+    date_from = min((line.date for line in fresh), default=None)
+    date_to = max((line.date for line in fresh), default=None)
+    run_id = await reconciliation.run(
+        actor,
+        account_id=batch.account_id,
+        lines=fresh,
+        date_from=date_from - window if date_from else None,
+        date_to=date_to + window if date_to else None,
+        batch_id=batch.id,
+    )
+    async with actor.database.transaction() as session:
+        await repository.update_batch(
+            session, batch_id=batch.id, values={"reconciliation_run_id": run_id}
+        )
+
+
+async def _post_new_lines(actor: Actor, batch: Any, *, counter_id: uuid.UUID) -> None:
+    size = min(actor.settings.import_chunk_lines, actor.settings.batch_entries_max)
+    while True:
+        async with actor.database.reading() as session:
+            chunk = await repository.batch_lines(
+                session,
+                org_id=actor.org_id,
+                batch_id=batch.id,
+                statuses=[domain.LineStatus.NEW],
+                limit=size,
+            )
+            counts = await repository.status_counts(session, batch_id=batch.id)
+        done = counts.get(domain.LineStatus.POSTED, 0) + counts.get(domain.LineStatus.MATCHED, 0)
+        if not chunk:
+            return
+        entry_ids = await post_lines(
+            actor, lines=chunk, counter_id=counter_id, key_batch_id=batch.id
+        )
+        async with actor.database.transaction() as session:
+            await record_posted(actor, session, chunk, entry_ids, account_id=batch.account_id)
+            await repository.update_batch(
+                session, batch_id=batch.id, values={"progress_done": done + len(chunk)}
+            )
+
+
+async def statement_check(actor: Actor, batch: Any) -> domain.StatementCheck | None:
+    """Compare the bank's closing balance with the ledger's on the same date."""
+    if batch.closing_date is None or batch.closing_minor is None:
+        return None
+    balance = await actor.ledger.account_balance(batch.account_id, as_of=batch.closing_date)
+    ledger_minor = sum(
+        amount_minor(item.amount, batch.currency)
+        for item in balance.balances
+        if item.currency == batch.currency
+    )
+    return domain.StatementCheck(
+        date=batch.closing_date,
+        currency=batch.currency,
+        statement_minor=batch.closing_minor,
+        ledger_minor=ledger_minor,
+    )
+
+
+def check_json(check: domain.StatementCheck | None) -> dict[str, Any] | None:
+    """The statement check as stored on the batch and shown by the API."""
+    if check is None:
+        return None
+    return {
+        "date": check.date.isoformat(),
+        "currency": check.currency,
+        "statement_balance": amount_text(check.statement_minor, check.currency),
+        "ledger_balance": amount_text(check.ledger_minor, check.currency),
+        "difference": amount_text(check.difference_minor, check.currency),
+        "matches": check.difference_minor == 0,
+    }
+
+
+async def _finish_commit(actor: Actor, batch_id: uuid.UUID) -> None:
+    async with actor.database.reading() as session:
+        batch = await repository.get_batch(session, org_id=actor.org_id, batch_id=batch_id)
+        counts = await repository.status_counts(session, batch_id=batch_id)
+    assert batch is not None
+    check = await statement_check(actor, batch)
+    result = {
+        "posted": counts.get(domain.LineStatus.POSTED, 0),
+        "matched": counts.get(domain.LineStatus.MATCHED, 0),
+        "proposed": counts.get(domain.LineStatus.PROPOSED, 0),
+        "duplicates": counts.get(domain.LineStatus.DUPLICATE, 0),
+        "reconciliation_run_id": str(batch.reconciliation_run_id)
+        if batch.reconciliation_run_id
+        else None,
+        "statement_check": check_json(check),
+    }
+    now = utc_now()
+    async with actor.database.transaction() as session:
+        await repository.update_batch(
+            session,
+            batch_id=batch_id,
+            values={
+                "status": domain.BatchStatus.COMMITTED,
+                "result": result,
+                "committed_at": now,
+                "lines_duplicate": result["duplicates"],
+                "progress_done": batch.lines_total,
+                "progress_total": batch.lines_total,
+            },
+        )
+        await repository.insert_outbox(
+            session,
+            rows=[
+                event_row(
+                    event_type=events.IMPORT_COMMITTED,
+                    org_id=actor.org_id,
+                    occurred_at=now,
+                    data={
+                        "import_id": str(batch_id),
+                        "account_id": str(batch.account_id),
+                        **{
+                            key: result[key]
+                            for key in ("posted", "matched", "proposed", "duplicates")
+                        },
+                    },
+                )
+            ],
+            table=outbox,
+        )
+    if check is not None and check.difference_minor != 0:
+        log.warning(
+            "statement_balance_mismatch",
+            import_id=str(batch_id),
+            difference_minor=check.difference_minor,
+        )
+
+
+# --- undo --------------------------------------------------------------------------------
+
+
+async def undo_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
+    """Reverse every entry the batch posted and release what it matched."""
+    batch = await _batch_in(
+        actor,
+        batch_id,
+        domain.BatchStatus.COMMITTED,
+        domain.BatchStatus.COMMITTING,
+        domain.BatchStatus.UNDOING,
+    )
+    async with actor.database.transaction() as session:
+        await repository.update_batch(
+            session, batch_id=batch_id, values={"status": domain.BatchStatus.UNDOING}
+        )
+        lines = await repository.batch_lines(session, org_id=actor.org_id, batch_id=batch_id)
+    for line in lines:
+        if line.status == domain.LineStatus.POSTED and line.entry_id is not None:
+            try:
+                await actor.ledger.reverse(line.entry_id, idempotency_key=f"undo:{line.entry_id}")
+            except LedgerError as error:
+                if error.code != "entry_already_reversed":
+                    raise ImportRefused(
+                        f"The ledger refused to reverse line {line.line_number}: {error}",
+                        details={"ledger_code": error.code, **error.details},
+                    ) from error
+    claimed = [line.entry_id for line in lines if line.entry_id is not None]
+    async with actor.database.transaction() as session:
+        await reconciliation.release_lines(actor, session, lines=lines)
+        await repository.release_entries(session, org_id=actor.org_id, entry_ids=claimed)
+        await repository.release_keys(session, line_ids=[line.id for line in lines])
+        await repository.set_line_status(
+            session,
+            line_ids=[line.id for line in lines],
+            status=domain.LineStatus.UNDONE,
+        )
+        now = utc_now()
+        await repository.update_batch(
+            session,
+            batch_id=batch_id,
+            values={"status": domain.BatchStatus.UNDONE, "undone_at": now},
+        )
+        await repository.insert_outbox(
+            session,
+            rows=[
+                event_row(
+                    event_type=events.IMPORT_UNDONE,
+                    org_id=actor.org_id,
+                    occurred_at=now,
+                    data={"import_id": str(batch_id), "account_id": str(batch.account_id)},
+                )
+            ],
+            table=outbox,
+        )

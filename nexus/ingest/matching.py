@@ -1,0 +1,1195 @@
+"""Reconciliation matching: which bank lines are which ledger entries.
+
+A bank line and a ledger entry are the same money when they agree on currency and
+amount (money in positive on both sides) and lie a few days apart. Everything else —
+payee text, references, look-alikes nearby — says how sure we can be.
+
+Evidence. Each candidate pair earns points (a score, not money):
+
+- amount: equal amounts earn `AMOUNT_EQUAL_POINTS`; a payment bigger on the bank side
+  by exactly what a `FeePattern` charges (fixed part plus basis points of the entry
+  amount, capped; the percentage rounded either way) earns `FEE_POINTS`. Only
+  money out carries fees. A rare amount adds up to `AMOUNT_RARITY_POINTS`: the fewer
+  entries of that amount a date window holds on average, the less likely a
+  coincidence.
+- date: up to `DATE_POINTS_MAX`, falling linearly over the window; a bank line dated
+  before its entry counts its days twice (banks book after the purchase).
+- text: up to `TEXT_POINTS_MAX` from a 0-100 similarity. Texts are lower-cased and
+  stripped of punctuation and bank boilerplate ("CARD PAYMENT", "SEPA DD"). Each word
+  of the entry then looks for itself among the bank words with the same key (its
+  first three consonants: "amzn" and "amazon" are both "mzn"): equal, a truncated
+  prefix, or a near spelling. Words with digits count only when equal. Words weigh by
+  their rarity among the entries' texts (squared inverse document frequency), so
+  "Isar" in "Isar Fitness" counts far more than "fitness", and card codes or store
+  numbers on the bank side cost nothing.
+- reference: an equal non-empty reference adds `REFERENCE_POINTS`.
+
+Candidates. They come from indexes, never from comparing every pair. Entries are
+bucketed by (currency, amount_minor) with dates sorted, so a line finds its
+equal-amount entries by bisecting its date window; each fee pattern is inverted to
+the one or two entry amounts it could have been charged on. Text similarity is only
+computed for candidates that share a word key or the reference; of the others (same
+amount, nothing in common) a line keeps the `BLIND_PAIRS_PER_LINE_MAX` closest in
+date, and the rest only count as rivals.
+
+Assignment. Pairs are taken highest evidence first, each line and entry at most
+once, ties broken by a canonical order of the inputs (so input order does not
+matter); pairwise swaps then fix crossings the greedy order left. A held pair's rival
+gap is the evidence its best alternative would lose: a free candidate of its line or
+entry, a swap with another match, or a candidate left out above. Confidence is the
+evidence plus up to `DISTINCT_POINTS` for a wide gap (all of it when there is no
+alternative). A gap under `ambiguity_margin` marks the match "ambiguous" and caps it
+below auto-acceptance: two look-alikes need a person.
+
+Groups. Unmatched items, and those of weak pairs (confidence at most
+`CONTESTED_PAIR_CONFIDENCE_MAX`), are searched for one bank line that is the sum of
+2..group_max entries (a deposit of receipts) and one entry paid in 2..group_max bank
+lines (a split payment). Members share currency and sign, are smaller than the
+target, and lie on the bank side from `GROUP_EARLY_DAYS_MAX` day before to
+`group_date_window_days` after. A search considers the members that share a word key
+with the anchor plus the `group_candidates_max` closest in date; pairs of members are
+found by hashing, bigger groups by a pruned subset-sum search over as many of the
+most relevant members as keep the subsets of that size under `group_subsets_max`.
+Groups are scored like pairs (mean member text, worst date, references, the gap to
+the next combination) and compete with the weak pairs: the final selection takes all
+proposals best first while their lines and entries are free.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import NamedTuple, TypeVar
+
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
+
+# Evidence points (see the module docstring).
+AMOUNT_EQUAL_POINTS = 0.45
+FEE_POINTS = 0.40
+AMOUNT_RARITY_POINTS = 0.15  # times 1 / (1 + same-amount entries a window holds on average)
+GROUP_POINTS = 0.35
+GROUP_SIZE_PENALTY_POINTS = 0.03  # per member beyond two: bigger sums match by chance
+DATE_POINTS_MAX = 0.15
+TEXT_POINTS_MAX = 0.25
+REFERENCE_POINTS = 0.30
+DISTINCT_POINTS = 0.20
+DISTINCT_GAP_FULL = 0.20  # a rival gap this wide earns all of DISTINCT_POINTS
+EXACT_CONFIDENCE = 1.0
+FUZZY_CONFIDENCE_MAX = 0.99
+FEE_CONFIDENCE_MAX = 0.97
+GROUP_CONFIDENCE_MAX = 0.97
+RARE_AMOUNT_RARITY_MIN = 0.8  # rarity from which "amount_rare" is reported
+CONFIDENCE_DECIMALS = 4
+
+# Limits of the search.
+EARLY_BANK_DATE_DAY_WEIGHT = 2  # a bank line before its entry: each day counts double
+GROUP_EARLY_DAYS_MAX = 1  # group members on the bank side may be this many days early
+BASIS_POINTS_PER_UNIT = 10_000
+BLIND_PAIRS_PER_LINE_MAX = 3  # candidates sharing no word nor reference kept per line
+PAIR_SCAN_MAX = 16  # up to this many same-amount entries in a window are simply scanned
+SWAP_PASSES_MAX = 4
+GROUP_SCAN_FACTOR = 4  # a group search looks at most this many times the members it wants
+GROUP_SOLUTIONS_MAX = 8  # combinations kept per group search (the best and rivals)
+CONTESTED_PAIR_CONFIDENCE_MAX = 0.75  # weaker pairs compete with groups for their items
+
+# Text: how entry words find themselves among bank words.
+WORD_KEY_CHARS = 3
+WORD_FUZZY_RATIO_MIN = 80
+WORD_PREFIX_CHARS_MIN = 3
+WORD_PREFIX_CREDIT = 0.9
+ENTRY_COVERAGE_SHARE = 0.8  # the rest: how much of the bank text the entry explains
+VOWELS = frozenset("aeiou")
+
+# Words banks put around the payee; they say nothing about who was paid.
+BANK_NOISE_WORDS = frozenset(
+    {
+        "card",
+        "payment",
+        "purchase",
+        "pos",
+        "sepa",
+        "dd",
+        "direct",
+        "debit",
+        "credit",
+        "transfer",
+        "standing",
+        "visa",
+        "mastercard",
+        "maestro",
+        "contactless",
+        "ecom",
+        "ref",
+        "gmbh",
+        "ltd",
+        "inc",
+        "ag",
+        "kg",
+    }
+)
+
+
+class MatchKind(StrEnum):
+    EXACT = "exact"
+    FUZZY = "fuzzy"
+    FEE = "fee"
+    ONE_TO_MANY = "one_to_many"  # one bank line, several entries (a deposit)
+    MANY_TO_ONE = "many_to_one"  # several bank lines, one entry (a split payment)
+
+
+class DuplicateMatchId(ValueError):
+    """Two bank lines (or two entries) share an id; matches could not tell them apart."""
+
+
+@dataclass(frozen=True, slots=True)
+class MatchBankLine:
+    """A bank line to reconcile; amount in minor units, money in positive."""
+
+    id: str
+    date: date
+    amount_minor: int
+    currency: str
+    text: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchEntry:
+    """A ledger entry's posting on the bank account, signed like the bank line."""
+
+    id: str
+    date: date
+    amount_minor: int
+    currency: str
+    text: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeePattern:
+    """A fee the bank adds to a payment: `fixed_minor` plus `percent_basis_points` of
+    the entry amount (150 = 1.5 %), the whole fee capped at `max_minor`."""
+
+    fixed_minor: int
+    percent_basis_points: int
+    max_minor: int
+
+    def __post_init__(self) -> None:
+        if min(self.fixed_minor, self.percent_basis_points) < 0 or self.max_minor <= 0:
+            raise ValueError("fee pattern parts must be >= 0 and max_minor > 0")
+        if self.fixed_minor == 0 and self.percent_basis_points == 0:
+            raise ValueError("a fee pattern must charge something")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    """Limits of the matcher; the defaults suit a busy current account."""
+
+    date_window_days: int = 5
+    auto_accept_confidence: float = 0.95
+    min_confidence: float = 0.5
+    fee_patterns: tuple[FeePattern, ...] = (
+        FeePattern(fixed_minor=0, percent_basis_points=150, max_minor=10_000),
+        FeePattern(fixed_minor=35, percent_basis_points=0, max_minor=35),
+    )
+    group_max: int = 5
+    group_date_window_days: int = 7
+    candidates_per_line_max: int = 256  # same-amount (or fee) entries looked at per line
+    group_candidates_max: int = 32  # members by date proximity per group search
+    group_subsets_max: int = 300  # subsets of one size tried per group search
+    ambiguity_margin: float = 0.05  # an alternative this close makes a match ambiguous
+    ambiguous_confidence_max: float = 0.75
+
+    def __post_init__(self) -> None:
+        if self.date_window_days < 0 or self.group_date_window_days < 0:
+            raise ValueError("date windows must be >= 0 days")
+        if self.group_max < 2 or min(self.candidates_per_line_max, self.group_subsets_max) < 1:
+            raise ValueError("group_max must be >= 2 and the candidate limits >= 1")
+        if self.ambiguous_confidence_max >= self.auto_accept_confidence:
+            raise ValueError("ambiguous matches must stay below auto-acceptance")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Bank lines and entries that are the same money, how sure we are and why."""
+
+    bank_line_ids: tuple[str, ...]
+    entry_ids: tuple[str, ...]
+    confidence: float
+    reasons: tuple[str, ...]
+    kind: MatchKind
+
+
+def auto_accepted(match: Match, settings: MatchSettings) -> bool:
+    """Whether `match` may be booked without a person looking at it."""
+    return match.confidence >= settings.auto_accept_confidence and "ambiguous" not in match.reasons
+
+
+# --- text --------------------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """Lower-case `text`, drop punctuation and bank boilerplate words."""
+    return " ".join(word for word in default_process(text).split() if word not in BANK_NOISE_WORDS)
+
+
+def word_key(word: str) -> str:
+    """The blocking key of a word: its first consonants; numbers and short words as is."""
+    if len(word) < WORD_PREFIX_CHARS_MIN or not word.isalpha():
+        return word
+    consonants = "".join(char for char in word if char not in VOWELS)[:WORD_KEY_CHARS]
+    return consonants if len(consonants) >= 2 else word
+
+
+def word_credit(entry_word: str, bank_word: str) -> float:
+    """How well a bank word stands for an entry word with the same key (0..1)."""
+    if entry_word == bank_word:
+        return 1.0
+    if not (entry_word.isalpha() and bank_word.isalpha()):
+        return 0.0  # numbers and codes only count when equal
+    if min(len(entry_word), len(bank_word)) >= WORD_PREFIX_CHARS_MIN and (
+        entry_word.startswith(bank_word) or bank_word.startswith(entry_word)
+    ):
+        return WORD_PREFIX_CREDIT
+    ratio = fuzz.ratio(entry_word, bank_word)
+    return ratio / 100 if ratio >= WORD_FUZZY_RATIO_MIN else 0.0
+
+
+class _Text(NamedTuple):
+    words: tuple[str, ...]
+    word_keys: tuple[str, ...]  # the key of each word
+    keys: frozenset[str]
+
+
+class TextModel:
+    """Cleaned texts, word weights learnt from the entries' texts, cached similarities."""
+
+    def __init__(self, entry_texts: Iterable[str]) -> None:
+        self._texts: dict[str, _Text] = {}
+        self._word_keys: dict[str, str] = {}
+        distinct = {self.text(text).words for text in entry_texts}
+        document_frequency: dict[str, int] = defaultdict(int)
+        for words in distinct:
+            for word in set(words):
+                document_frequency[word] += 1
+        self._weight = {
+            word: math.log(1 + len(distinct) / count) ** 2
+            for word, count in document_frequency.items()
+        }
+        self._weight_unknown = math.log(1 + max(1, len(distinct))) ** 2  # rarer than any
+        self._credit: dict[tuple[str, str], float] = {}
+        self._similarity: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+
+    def text(self, raw: str) -> _Text:
+        """The cleaned words of `raw` with their keys (cached)."""
+        found = self._texts.get(raw)
+        if found is None:
+            words = tuple(clean_text(raw).split())
+            word_keys = []
+            for word in words:
+                key = self._word_keys.get(word)
+                if key is None:
+                    key = self._word_keys[word] = word_key(word)
+                word_keys.append(key)
+            found = self._texts[raw] = _Text(words, tuple(word_keys), frozenset(word_keys))
+        return found
+
+    def similarity(self, bank: _Text, entry: _Text) -> int:
+        """0-100: how much of the entry text the bank text shows, rare words counting more."""
+        if bank.keys.isdisjoint(entry.keys):
+            return 0
+        cache_key = (bank.words, entry.words)
+        found = self._similarity.get(cache_key)
+        if found is None:
+            found = self._similarity[cache_key] = self._compute(bank, entry)
+        return found
+
+    def _best_credit(self, word: str, key: str, others: _Text) -> float:
+        best = 0.0
+        for other, other_key in zip(others.words, others.word_keys, strict=True):
+            if other_key == key:
+                credit = self._credit.get((word, other))
+                if credit is None:
+                    credit = self._credit[(word, other)] = word_credit(word, other)
+                best = max(best, credit)
+        return best
+
+    def _compute(self, bank: _Text, entry: _Text) -> int:
+        weight, unknown = self._weight, self._weight_unknown
+        total = shown = 0.0
+        for word, key in zip(entry.words, entry.word_keys, strict=True):
+            word_weight = weight.get(word, unknown)
+            total += word_weight
+            shown += word_weight * self._best_credit(word, key, bank)
+        coverage = shown / total
+        known_total = explained = 0.0
+        for word, key in zip(bank.words, bank.word_keys, strict=True):
+            word_weight = weight.get(word, 0.0)  # words no entry uses cannot be explained
+            if word_weight:
+                known_total += word_weight
+                explained += word_weight * self._best_credit(word, key, entry)
+        if known_total:
+            share = explained / known_total
+            coverage = ENTRY_COVERAGE_SHARE * coverage + (1 - ENTRY_COVERAGE_SHARE) * share
+        return round(100 * coverage)
+
+
+# --- fees and dates ----------------------------------------------------------------
+
+
+def date_closeness(*, delta_days: int, window_days: int) -> float:
+    """1.0 on the same day, falling to 0 past the window; `delta_days` = bank - entry."""
+    days = delta_days if delta_days >= 0 else -delta_days * EARLY_BANK_DATE_DAY_WEIGHT
+    return max(0.0, 1.0 - days / (window_days + 1))
+
+
+def fee_allowed(*, entry_minor: int, fee_minor: int, pattern: FeePattern) -> bool:
+    """Whether `pattern` charges `fee_minor` on a payment of `entry_minor` (both > 0).
+
+    A percentage fee may be rounded either way (less than one minor unit off); a fixed
+    or capped fee must be exact.
+    """
+    if entry_minor <= 0 or fee_minor <= 0:
+        return False
+    scale = BASIS_POINTS_PER_UNIT
+    uncapped_scaled = pattern.fixed_minor * scale + entry_minor * pattern.percent_basis_points
+    if uncapped_scaled >= pattern.max_minor * scale:
+        return fee_minor == pattern.max_minor
+    return abs(fee_minor * scale - uncapped_scaled) < scale
+
+
+def fee_entry_amounts(*, bank_minor: int, pattern: FeePattern) -> list[tuple[int, int]]:
+    """(entry_minor, fee_minor) pairs that `pattern` turns into a payment of `bank_minor`."""
+    scale = BASIS_POINTS_PER_UNIT
+    denominator = scale + pattern.percent_basis_points
+    # Uncapped: bank = entry * (1 + bp / scale) + fixed, within rounding; solved for entry.
+    low = (bank_minor - pattern.fixed_minor - 1) * scale // denominator
+    high = -(-(bank_minor - pattern.fixed_minor + 1) * scale // denominator)
+    guesses = {*range(low, high + 1), bank_minor - pattern.max_minor}
+    return [
+        (entry_minor, bank_minor - entry_minor)
+        for entry_minor in sorted(guesses)
+        if fee_allowed(entry_minor=entry_minor, fee_minor=bank_minor - entry_minor, pattern=pattern)
+    ]
+
+
+def fee_reason(pattern: FeePattern) -> str:
+    """A short name of a fee pattern: "fee_1.5pct", "fee_fixed_35", "fee_35_plus_1.75pct"."""
+    whole, hundredths = divmod(pattern.percent_basis_points, 100)
+    percent = f"{whole}.{hundredths:02d}".rstrip("0").rstrip(".") + "pct"
+    if pattern.fixed_minor == 0:
+        return f"fee_{percent}"
+    if pattern.percent_basis_points == 0:
+        return f"fee_fixed_{pattern.fixed_minor}"
+    return f"fee_{pattern.fixed_minor}_plus_{percent}"
+
+
+# --- pair candidates ---------------------------------------------------------------
+
+
+class _Pair(NamedTuple):
+    evidence: float
+    line: int
+    entry: int
+    delta_days: int
+    fee_pattern: FeePattern | None
+    fee_minor: int
+    reference_equal: bool
+    similarity: int
+    rarity: float  # 1 / (1 + entries of this amount a date window holds on average)
+    base_points: float  # amount (or fee) points plus rarity points
+
+
+class _DateIndex(NamedTuple):
+    ordinals: list[int]  # ascending
+    positions: list[int]  # canonical index of the item at the same place
+
+
+class _Index:
+    """Items of one side by (currency, value, key), dates ascending.
+
+    `value` is the amount (pair search) or the sign (group search). Key "" holds every
+    item. Buckets of at least `keyed_min` items are also split by key: the items whose
+    text has that word key, or whose reference is the key after "#".
+    """
+
+    def __init__(
+        self,
+        items: Sequence[MatchBankLine | MatchEntry],
+        *,
+        keys: Sequence[frozenset[str]],
+        by_amount: bool,
+        keyed_min: int,
+        only: Iterable[int] | None = None,
+    ) -> None:
+        self.items = items
+        self.buckets: dict[tuple[str, int, str], _DateIndex] = {}
+        for position in range(len(items)) if only is None else sorted(only):
+            item = items[position]  # canonical order: dates ascending per currency
+            value = item.amount_minor if by_amount else int(item.amount_minor > 0)
+            bucket = self.buckets.get((item.currency, value, ""))
+            if bucket is None:
+                bucket = self.buckets[(item.currency, value, "")] = _DateIndex([], [])
+            bucket.ordinals.append(item.date.toordinal())
+            bucket.positions.append(position)
+        for (currency, value, _), every in list(self.buckets.items()):
+            if len(every.positions) < keyed_min:
+                continue
+            for ordinal, position in zip(every.ordinals, every.positions, strict=True):
+                for key in sorted(keys[position]):
+                    bucket = self.buckets.get((currency, value, key))
+                    if bucket is None:
+                        bucket = self.buckets[(currency, value, key)] = _DateIndex([], [])
+                    bucket.ordinals.append(ordinal)
+                    bucket.positions.append(position)
+
+    def keyed(
+        self,
+        *,
+        currency: str,
+        value: int,
+        keys: Iterable[str],
+        first: int,
+        last: int,
+        per_key_max: int | None = None,
+    ) -> set[int]:
+        """Positions that share one of `keys`, dated from ordinal `first` to `last`;
+        a key shared by more than `per_key_max` of them says nothing and is passed over."""
+        found: set[int] = set()
+        for key in keys:
+            bucket = self.buckets.get((currency, value, key))
+            if bucket is not None:
+                places = _slice(bucket, first_ordinal=first, last_ordinal=last)
+                if per_key_max is None or len(places) <= per_key_max:
+                    found.update(bucket.positions[places.start : places.stop])
+        return found
+
+    def nearest(
+        self,
+        *,
+        currency: str,
+        value: int,
+        center: int,
+        first: int,
+        last: int,
+        scores: Sequence[float],
+        skip: Container[int] = (),
+        below_minor: int | None = None,
+        count: int,
+        scan_max: int,
+    ) -> list[tuple[float, int]]:
+        """Up to `count` (score, position) dated `first`..`last`, best first, leaving out
+        `skip` and items whose absolute amount is not below `below_minor`; at most
+        `scan_max` items are looked at. `scores[ordinal - first]` falls away from
+        `center` on both sides."""
+        bucket = self.buckets.get((currency, value, ""))
+        if bucket is None or count <= 0:
+            return []
+        ordinals, positions, items = bucket.ordinals, bucket.positions, self.items
+        places = _slice(bucket, first_ordinal=first, last_ordinal=last)
+        low, high = places.start, places.stop
+        right = bisect.bisect_left(ordinals, center, low, high)
+        left = right - 1
+        found: list[tuple[float, int]] = []
+        for _ in range(min(scan_max, high - low)):
+            left_score = scores[ordinals[left] - first] if left >= low else -math.inf
+            right_score = scores[ordinals[right] - first] if right < high else -math.inf
+            if right_score >= left_score:
+                place, score, right = right, right_score, right + 1
+            else:
+                place, score, left = left, left_score, left - 1
+            position = positions[place]
+            if position in skip:
+                continue
+            if below_minor is not None and abs(items[position].amount_minor) >= below_minor:
+                continue
+            found.append((score, position))
+            if len(found) >= count:
+                break
+        return found
+
+
+def _keys(item: MatchBankLine | MatchEntry, texts: TextModel) -> frozenset[str]:
+    """The word keys of an item's text, and its reference marked with "#"."""
+    keys = texts.text(item.text).keys
+    return keys | {"#" + item.reference} if item.reference else keys
+
+
+def _slice(bucket: _DateIndex, *, first_ordinal: int, last_ordinal: int) -> range:
+    low = bisect.bisect_left(bucket.ordinals, first_ordinal)
+    return range(low, bisect.bisect_right(bucket.ordinals, last_ordinal, low))
+
+
+class _Lookup(NamedTuple):
+    """An entry amount a bank line could stand for, and what that reading is worth."""
+
+    entry_minor: int
+    fee_pattern: FeePattern | None
+    fee_minor: int
+    base_points: float  # amount (or fee) points plus rarity points
+    rarity: float
+
+
+class _PairSearch:
+    """Candidate pairs of bank lines and entries, and the rivals left out of them."""
+
+    def __init__(
+        self,
+        lines: Sequence[MatchBankLine],
+        entries: Sequence[MatchEntry],
+        texts: TextModel,
+        settings: MatchSettings,
+    ) -> None:
+        self.lines, self.entries, self.texts, self.settings = lines, entries, texts, settings
+        self.line_texts = [texts.text(line.text) for line in lines]
+        self.entry_texts = [texts.text(entry.text) for entry in entries]
+        self.line_keys = [_keys(line, texts) for line in lines]
+        self.entry_keys = [_keys(entry, texts) for entry in entries]
+        self.entry_index = _Index(
+            entries, keys=self.entry_keys, by_amount=True, keyed_min=PAIR_SCAN_MAX
+        )
+        self.line_index = _Index(
+            lines, keys=self.line_keys, by_amount=True, keyed_min=len(lines) + 1
+        )
+        self.span_days = _span_days(entries, window_days=settings.date_window_days)
+        window = settings.date_window_days
+        # Date points by delta_days + window (delta_days = bank date - entry date) ...
+        self.date_points_by_delta = [
+            DATE_POINTS_MAX * date_closeness(delta_days=delta - window, window_days=window)
+            for delta in range(2 * window + 1)
+        ]
+        # ... and by entry date - (bank date - window), for looking up entries of a line.
+        self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
+
+    def lookups(self, line: MatchBankLine) -> list[_Lookup]:
+        """Entry amounts `line` could stand for: its own, and each fee pattern's."""
+        readings: list[tuple[int, FeePattern | None, int]] = [(line.amount_minor, None, 0)]
+        if line.amount_minor < 0:
+            for fee_pattern in self.settings.fee_patterns:
+                for entry_minor, fee_minor in fee_entry_amounts(
+                    bank_minor=-line.amount_minor, pattern=fee_pattern
+                ):
+                    readings.append((-entry_minor, fee_pattern, fee_minor))
+        found = []
+        for entry_minor, pattern, fee_minor in readings:
+            bucket = self.entry_index.buckets.get((line.currency, entry_minor, ""))
+            if bucket is None:
+                continue
+            look_alikes = (len(bucket.ordinals) - 1) * (2 * self.settings.date_window_days + 1)
+            rarity = 1 / (1 + look_alikes / self.span_days[line.currency])
+            base = AMOUNT_EQUAL_POINTS if pattern is None else FEE_POINTS
+            found.append(
+                _Lookup(
+                    entry_minor, pattern, fee_minor, base + AMOUNT_RARITY_POINTS * rarity, rarity
+                )
+            )
+        return found
+
+    def pairs(self) -> dict[tuple[int, int], _Pair]:
+        """Every candidate pair: those sharing a word key or the reference, and the
+        `BLIND_PAIRS_PER_LINE_MAX` closest in date of those that share nothing."""
+        found: dict[tuple[int, int], _Pair] = {}
+        for position, line in enumerate(self.lines):
+            for lookup in self.lookups(line):
+                shared, blind = self._candidates(position, lookup)
+                for entry in shared:
+                    pair = self._pair(position, entry, lookup)
+                    known = found.get((position, entry))
+                    if known is None or pair.evidence > known.evidence:
+                        found[(position, entry)] = pair
+                for entry in blind:
+                    found.setdefault(
+                        (position, entry), self._pair(position, entry, lookup, blind=True)
+                    )
+        return found
+
+    def _candidates(self, line: int, lookup: _Lookup) -> tuple[list[int], list[int]]:
+        """Entries of the lookup's amount in the line's window: those sharing a key with
+        the line, and the closest in date of the others."""
+        bank, window = self.lines[line], self.settings.date_window_days
+        ordinal, keys = bank.date.toordinal(), self.line_keys[line]
+        first, last = ordinal - window, ordinal + window
+        bucket = self.entry_index.buckets[(bank.currency, lookup.entry_minor, "")]
+        places = _slice(bucket, first_ordinal=first, last_ordinal=last)
+        blind_max = BLIND_PAIRS_PER_LINE_MAX if lookup.fee_pattern is None else 0
+        if len(places) <= PAIR_SCAN_MAX:  # few: look at each
+            shared, blind = [], []
+            for place in places:
+                entry = bucket.positions[place]
+                if keys.isdisjoint(self.entry_keys[entry]):
+                    if not blind_max:
+                        continue
+                    blind.append(
+                        (-self.date_points_by_entry_offset[bucket.ordinals[place] - first], entry)
+                    )
+                else:
+                    shared.append(entry)
+            return shared, [entry for _, entry in sorted(blind)[:blind_max]]
+        common = self.entry_index.keyed(
+            currency=bank.currency, value=lookup.entry_minor, keys=keys, first=first, last=last
+        )
+        nearest = self.entry_index.nearest(
+            currency=bank.currency,
+            value=lookup.entry_minor,
+            center=ordinal,
+            first=first,
+            last=last,
+            scores=self.date_points_by_entry_offset,
+            skip=common,
+            count=blind_max,
+            scan_max=self.settings.candidates_per_line_max,
+        )
+        return sorted(common)[: self.settings.candidates_per_line_max], [e for _, e in nearest]
+
+    def _pair(self, line: int, entry: int, lookup: _Lookup, *, blind: bool = False) -> _Pair:
+        bank, book = self.lines[line], self.entries[entry]
+        delta_days = bank.date.toordinal() - book.date.toordinal()
+        reference_equal = bool(bank.reference) and bank.reference == book.reference
+        similarity = (
+            0 if blind else self.texts.similarity(self.line_texts[line], self.entry_texts[entry])
+        )
+        points = lookup.base_points
+        points += self.date_points_by_delta[delta_days + self.settings.date_window_days]
+        points += TEXT_POINTS_MAX * similarity / 100
+        points += REFERENCE_POINTS if reference_equal else 0.0
+        return _Pair(
+            round(points, CONFIDENCE_DECIMALS),
+            line,
+            entry,
+            delta_days,
+            lookup.fee_pattern,
+            lookup.fee_minor,
+            reference_equal,
+            similarity,
+            lookup.rarity,
+            lookup.base_points,
+        )
+
+    def hidden_rival(
+        self, held: _Pair, *, held_lines: Container[int], held_entries: Container[int]
+    ) -> float:
+        """Best evidence, text aside, of a free same-amount item either side of `held`
+        could have had instead (candidates left out of the pair list count here)."""
+        line, entry = self.lines[held.line], self.entries[held.entry]
+        window = self.settings.date_window_days
+        best = -math.inf
+        for index, amount_minor, center, scores, skip in (
+            (
+                self.entry_index,
+                entry.amount_minor,
+                line.date.toordinal(),
+                self.date_points_by_entry_offset,
+                held_entries,
+            ),
+            (
+                self.line_index,
+                line.amount_minor,
+                entry.date.toordinal(),
+                self.date_points_by_delta,
+                held_lines,
+            ),
+        ):
+            bucket = index.buckets.get((line.currency, amount_minor, ""))
+            if bucket is None or len(bucket.positions) < 2:
+                continue  # the held item is the only one of its amount
+            for score, _ in index.nearest(
+                currency=line.currency,
+                value=amount_minor,
+                center=center,
+                first=center - window,
+                last=center + window,
+                scores=scores,
+                skip=skip,
+                count=1,
+                scan_max=self.settings.candidates_per_line_max,
+            ):
+                best = max(best, held.base_points + score)
+        return best
+
+
+def _span_days(entries: Sequence[MatchEntry], *, window_days: int) -> dict[str, int]:
+    """Days between the first and last entry of each currency, at least one window."""
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for entry in entries:
+        ordinal = entry.date.toordinal()
+        first[entry.currency] = min(first.get(entry.currency, ordinal), ordinal)
+        last[entry.currency] = max(last.get(entry.currency, ordinal), ordinal)
+    return {
+        currency: max(last[currency] - first[currency] + 1, 2 * window_days + 1)
+        for currency in first
+    }
+
+
+# --- pair assignment ---------------------------------------------------------------
+
+
+class _Assignment:
+    """Which pair holds each line and entry, with every candidate to revise it."""
+
+    def __init__(self, pairs: dict[tuple[int, int], _Pair]) -> None:
+        self.pairs = sorted(
+            pairs.values(), key=lambda pair: (-pair.evidence, pair.line, pair.entry)
+        )
+        self.by_key = pairs
+        self.line_options: dict[int, list[_Pair]] = defaultdict(list)
+        self.entry_options: dict[int, list[_Pair]] = defaultdict(list)
+        for pair in self.pairs:  # best first
+            self.line_options[pair.line].append(pair)
+            self.entry_options[pair.entry].append(pair)
+        self.of_line: dict[int, _Pair] = {}
+        self.of_entry: dict[int, _Pair] = {}
+
+    def take(self, pair: _Pair) -> None:
+        self.of_line[pair.line] = pair
+        self.of_entry[pair.entry] = pair
+
+    def drop(self, pair: _Pair) -> None:
+        del self.of_line[pair.line]
+        del self.of_entry[pair.entry]
+
+    def swap_partner(self, held: _Pair, option: _Pair) -> tuple[_Pair, _Pair] | None:
+        """For `option` (held's line, another entry): the match holding that entry and
+        the pair its line would form with held's entry, if both exist."""
+        other = self.of_entry.get(option.entry)
+        if other is None or other is held:
+            return None
+        crossed = self.by_key.get((other.line, held.entry))
+        return None if crossed is None else (other, crossed)
+
+
+def _assign_greedily(assignment: _Assignment) -> None:
+    for pair in assignment.pairs:
+        if pair.line not in assignment.of_line and pair.entry not in assignment.of_entry:
+            assignment.take(pair)
+
+
+def _swap_improvements(assignment: _Assignment) -> None:
+    """Swap the entries of two matches wherever that raises their total evidence."""
+    contested = sorted(
+        line for line, options in assignment.line_options.items() if len(options) > 1
+    )
+    for _ in range(SWAP_PASSES_MAX):
+        swapped = False
+        for line in contested:
+            held = assignment.of_line.get(line)
+            if held is None:
+                continue
+            for option in assignment.line_options[line]:
+                partner = assignment.swap_partner(held, option)
+                if partner is None:
+                    continue
+                other, crossed = partner
+                if option.evidence + crossed.evidence > held.evidence + other.evidence + 1e-9:
+                    for pair in (held, other):
+                        assignment.drop(pair)
+                    for pair in (option, crossed):
+                        assignment.take(pair)
+                    swapped = True
+                    break
+        if not swapped:
+            return
+
+
+def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[tuple[int, int], float]:
+    """For each held pair, the evidence its best alternative would lose (inf: none)."""
+    gaps = dict.fromkeys(((p.line, p.entry) for p in assignment.of_line.values()), math.inf)
+
+    def narrow(pair: _Pair, gap: float) -> None:
+        key = (pair.line, pair.entry)
+        gaps[key] = min(gaps[key], gap)
+
+    for held in assignment.of_line.values():
+        narrow(
+            held,
+            held.evidence
+            - search.hidden_rival(
+                held, held_lines=assignment.of_line, held_entries=assignment.of_entry
+            ),
+        )
+        for option in assignment.line_options[held.line]:
+            if option is held:
+                continue
+            if option.entry not in assignment.of_entry:
+                narrow(held, held.evidence - option.evidence)
+                continue
+            partner = assignment.swap_partner(held, option)
+            if partner is not None:
+                other, crossed = partner
+                loss = held.evidence + other.evidence - option.evidence - crossed.evidence
+                narrow(held, loss)
+                narrow(other, loss)
+        for option in assignment.entry_options[held.entry]:
+            if option.line not in assignment.of_line:
+                narrow(held, held.evidence - option.evidence)
+    return gaps
+
+
+def _confidence(
+    evidence: float, gap: float, cap: float, settings: MatchSettings
+) -> tuple[float, bool]:
+    """Evidence plus the distinctness bonus, capped; and whether the match is ambiguous."""
+    ambiguous = gap < settings.ambiguity_margin
+    points = evidence + DISTINCT_POINTS * min(1.0, max(0.0, gap) / DISTINCT_GAP_FULL)
+    confidence = min(points, cap)
+    if ambiguous:
+        confidence = min(confidence, settings.ambiguous_confidence_max)
+    return round(confidence, CONFIDENCE_DECIMALS), ambiguous
+
+
+def _gap_reason(gap: float) -> str:
+    return "no_rival" if math.isinf(gap) else f"rival_gap_{round(100 * gap)}"
+
+
+def _pair_match(
+    pair: _Pair,
+    *,
+    gap: float,
+    lines: Sequence[MatchBankLine],
+    entries: Sequence[MatchEntry],
+    settings: MatchSettings,
+) -> Match:
+    reasons = ["amount_equal"] if pair.fee_pattern is None else [fee_reason(pair.fee_pattern)]
+    if pair.fee_pattern is not None:
+        reasons.append(f"fee_minor_{pair.fee_minor}")
+    if pair.reference_equal:
+        reasons.append("reference_equal")
+    reasons += [f"date_delta_{pair.delta_days}d", f"text_similarity_{pair.similarity}"]
+    if pair.rarity >= RARE_AMOUNT_RARITY_MIN:
+        reasons.append("amount_rare")
+    exact = pair.fee_pattern is None and pair.delta_days == 0 and pair.reference_equal
+    if exact:
+        kind, evidence, cap = MatchKind.EXACT, EXACT_CONFIDENCE, EXACT_CONFIDENCE
+    elif pair.fee_pattern is None:
+        kind, evidence, cap = MatchKind.FUZZY, pair.evidence, FUZZY_CONFIDENCE_MAX
+    else:
+        kind, evidence, cap = MatchKind.FEE, pair.evidence, FEE_CONFIDENCE_MAX
+    confidence, ambiguous = _confidence(evidence, gap, cap, settings)
+    reasons.append(_gap_reason(gap))
+    if ambiguous:
+        reasons.append("ambiguous")
+    return Match(
+        bank_line_ids=(lines[pair.line].id,),
+        entry_ids=(entries[pair.entry].id,),
+        confidence=confidence,
+        reasons=tuple(reasons),
+        kind=kind,
+    )
+
+
+# --- groups ------------------------------------------------------------------------
+
+
+class _Member(NamedTuple):
+    position: int
+    amount_minor: int  # absolute
+    delta_days: int  # bank date - entry date
+    keyed: bool  # shares a word key with the anchor
+
+
+class _Group(NamedTuple):
+    confidence: float
+    kind: MatchKind
+    anchor: int  # the single line (one_to_many) or the single entry (many_to_one)
+    members: tuple[int, ...]  # positions, ascending
+    reasons: tuple[str, ...]
+
+
+def _pairs_summing(members: Sequence[_Member], *, target: int) -> list[tuple[int, ...]]:
+    """Index pairs of `members` whose amounts add up to `target` (hashing, one pass)."""
+    seen: dict[int, list[int]] = defaultdict(list)
+    found: list[tuple[int, ...]] = []
+    for place, member in enumerate(members):
+        for earlier in seen.get(target - member.amount_minor, ()):
+            found.append((earlier, place))
+            if len(found) >= GROUP_SOLUTIONS_MAX:
+                return found
+        seen[member.amount_minor].append(place)
+    return found
+
+
+def _subsets_summing(amounts: Sequence[int], *, target: int, size: int) -> list[tuple[int, ...]]:
+    """Index sets of exactly `size` of `amounts` (descending, > 0) that sum to `target`."""
+    found: list[tuple[int, ...]] = []
+    chosen: list[int] = []
+    count = len(amounts)
+    negated = [-amount for amount in amounts]  # ascending, for bisect
+    prefix = [0]
+    for amount in amounts:
+        prefix.append(prefix[-1] + amount)
+
+    def search(start: int, remaining: int, slots: int) -> None:
+        first = bisect.bisect_left(negated, -remaining, start)  # skip amounts > remaining
+        for place in range(first, count - slots + 1):
+            if len(found) >= GROUP_SOLUTIONS_MAX:
+                return
+            rest = remaining - amounts[place]
+            if prefix[place + slots] - prefix[place] < remaining:
+                return  # the largest completion falls short, and later ones are smaller
+            if slots == 1:
+                if rest == 0:
+                    found.append((*chosen, place))
+                continue
+            if prefix[count] - prefix[count - slots + 1] > rest:
+                continue  # even the smallest completion is too big
+            chosen.append(place)
+            search(place + 1, rest, slots - 1)
+            chosen.pop()
+
+    search(0, target, size)
+    return found
+
+
+def _pool_size(size: int, subsets_max: int, available: int) -> int:
+    """How many candidates keep the subsets of `size` at most `subsets_max`."""
+    pool = size
+    while pool < available and math.comb(pool + 1, size) <= subsets_max:
+        pool += 1
+    return min(pool, available)
+
+
+def _combinations(
+    members: list[_Member], *, target: int, pool_sizes: dict[int, int]
+) -> list[tuple[_Member, ...]]:
+    """Combinations of 2..group_max members summing to `target`, with bounded work:
+    pairs among all members, bigger groups among the `pool_sizes[size]` most relevant."""
+    found = [
+        tuple(members[place] for place in pair) for pair in _pairs_summing(members, target=target)
+    ]
+    relevant = sorted(members, key=lambda m: (not m.keyed, abs(m.delta_days), m.position))
+    for size, pool_size in pool_sizes.items():
+        pool = relevant[:pool_size]
+        if len(pool) < size:
+            break
+        pool.sort(key=lambda member: (-member.amount_minor, member.position))
+        amounts = [member.amount_minor for member in pool]
+        for subset in _subsets_summing(amounts, target=target, size=size):
+            found.append(tuple(pool[place] for place in subset))
+    return found
+
+
+class _GroupSearch:
+    """Group search over the open lines and entries, in both directions."""
+
+    def __init__(
+        self,
+        lines: Sequence[MatchBankLine],
+        entries: Sequence[MatchEntry],
+        *,
+        open_lines: set[int],
+        open_entries: set[int],
+        line_keys: Sequence[frozenset[str]],
+        entry_keys: Sequence[frozenset[str]],
+        texts: TextModel,
+        settings: MatchSettings,
+    ) -> None:
+        self.lines, self.entries, self.texts, self.settings = lines, entries, texts, settings
+        self.line_keys, self.entry_keys = line_keys, entry_keys
+        window = settings.group_date_window_days
+        # Closeness to the anchor's date by offset from the first date searched.
+        self.closeness_by_offset = {
+            True: [-abs(offset - window) for offset in range(window + GROUP_EARLY_DAYS_MAX + 1)],
+            False: [
+                -abs(offset - GROUP_EARLY_DAYS_MAX)
+                for offset in range(window + GROUP_EARLY_DAYS_MAX + 1)
+            ],
+        }
+        self.pool_sizes = {
+            size: _pool_size(size, settings.group_subsets_max, settings.group_subsets_max)
+            for size in range(3, settings.group_max + 1)
+        }
+        self.open_lines, self.open_entries = open_lines, open_entries
+        self.line_side = _Index(
+            lines, keys=line_keys, by_amount=False, keyed_min=1, only=open_lines
+        )
+        self.entry_side = _Index(
+            entries, keys=entry_keys, by_amount=False, keyed_min=1, only=open_entries
+        )
+
+    def groups(self) -> list[_Group]:
+        found = [self._search(anchor, one_to_many=True) for anchor in sorted(self.open_lines)]
+        found += [self._search(anchor, one_to_many=False) for anchor in sorted(self.open_entries)]
+        return [group for group in found if group is not None]
+
+    def _members(self, position: int, *, one_to_many: bool) -> list[_Member]:
+        anchor: MatchBankLine | MatchEntry = (
+            self.lines[position] if one_to_many else self.entries[position]
+        )
+        side = self.entry_side if one_to_many else self.line_side
+        center, window = anchor.date.toordinal(), self.settings.group_date_window_days
+        # Bank side from GROUP_EARLY_DAYS_MAX days before to `window` days after.
+        if one_to_many:
+            first, last = center - window, center + GROUP_EARLY_DAYS_MAX
+        else:
+            first, last = center - GROUP_EARLY_DAYS_MAX, center + window
+        sign, target = int(anchor.amount_minor > 0), abs(anchor.amount_minor)
+        keys = self.line_keys[position] if one_to_many else self.entry_keys[position]
+        keyed = side.keyed(
+            currency=anchor.currency,
+            value=sign,
+            keys=keys,
+            first=first,
+            last=last,
+            per_key_max=self.settings.group_candidates_max,
+        )
+        near = side.nearest(
+            currency=anchor.currency,
+            value=sign,
+            center=center,
+            first=first,
+            last=last,
+            scores=self.closeness_by_offset[one_to_many],
+            below_minor=target,
+            count=self.settings.group_candidates_max,
+            scan_max=GROUP_SCAN_FACTOR * self.settings.group_candidates_max,
+        )
+        members = []
+        for member in sorted(keyed.union(member for _, member in near)):
+            item = side.items[member]
+            amount = abs(item.amount_minor)
+            if 0 < amount < target:
+                delta = center - item.date.toordinal()
+                members.append(
+                    _Member(member, amount, delta if one_to_many else -delta, member in keyed)
+                )
+        return members
+
+    def _search(self, position: int, *, one_to_many: bool) -> _Group | None:
+        anchor: MatchBankLine | MatchEntry = (
+            self.lines[position] if one_to_many else self.entries[position]
+        )
+        members = self._members(position, one_to_many=one_to_many)
+        found = _combinations(members, target=abs(anchor.amount_minor), pool_sizes=self.pool_sizes)
+        if not found:
+            return None
+        scored = sorted(
+            ((self._evidence(position, group, one_to_many), group) for group in found),
+            key=lambda item: (-item[0], sorted(member.position for member in item[1])),
+        )
+        evidence, best = scored[0]
+        gap = evidence - scored[1][0] if len(scored) > 1 else math.inf
+        confidence, ambiguous = _confidence(evidence, gap, GROUP_CONFIDENCE_MAX, self.settings)
+        reasons = [
+            "amount_sum_equal",
+            f"group_size_{len(best)}",
+            f"date_delta_max_{max(abs(member.delta_days) for member in best)}d",
+            _gap_reason(gap),
+        ]
+        if ambiguous:
+            reasons.append("ambiguous")
+        kind = MatchKind.ONE_TO_MANY if one_to_many else MatchKind.MANY_TO_ONE
+        positions = tuple(sorted(member.position for member in best))
+        return _Group(confidence, kind, position, positions, tuple(reasons))
+
+    def _evidence(self, anchor: int, group: tuple[_Member, ...], one_to_many: bool) -> float:
+        similarities, references = [], []
+        for member in group:
+            line = self.lines[anchor if one_to_many else member.position]
+            entry = self.entries[member.position if one_to_many else anchor]
+            bank, book = self.texts.text(line.text), self.texts.text(entry.text)
+            similarities.append(self.texts.similarity(bank, book))
+            references.append(bool(line.reference) and line.reference == entry.reference)
+        worst_delta = max(group, key=lambda member: abs(member.delta_days)).delta_days
+        points = GROUP_POINTS - GROUP_SIZE_PENALTY_POINTS * (len(group) - 2)
+        points += TEXT_POINTS_MAX * sum(similarities) / len(similarities) / 100
+        points += DATE_POINTS_MAX * date_closeness(
+            delta_days=worst_delta, window_days=self.settings.group_date_window_days
+        )
+        points += REFERENCE_POINTS if all(references) else 0.0
+        return round(points, CONFIDENCE_DECIMALS)
+
+
+# --- selection and entry point -----------------------------------------------------
+
+
+class _Proposal(NamedTuple):
+    confidence: float
+    lines: tuple[int, ...]  # canonical positions
+    entries: tuple[int, ...]
+    match: Match
+
+
+def _group_proposal(
+    group: _Group, *, lines: Sequence[MatchBankLine], entries: Sequence[MatchEntry]
+) -> _Proposal:
+    line_positions: tuple[int, ...] = (group.anchor,)
+    entry_positions: tuple[int, ...] = group.members
+    if group.kind is MatchKind.MANY_TO_ONE:
+        line_positions, entry_positions = group.members, (group.anchor,)
+    match = Match(
+        bank_line_ids=tuple(lines[position].id for position in line_positions),
+        entry_ids=tuple(entries[position].id for position in entry_positions),
+        confidence=group.confidence,
+        reasons=group.reasons,
+        kind=group.kind,
+    )
+    return _Proposal(group.confidence, line_positions, entry_positions, match)
+
+
+def _select(proposals: list[_Proposal], *, min_confidence: float) -> list[Match]:
+    """Take proposals best first while all their lines and entries are still free."""
+    taken_lines: set[int] = set()
+    taken_entries: set[int] = set()
+    selected: list[_Proposal] = []
+    for proposal in sorted(proposals, key=lambda p: (-p.confidence, p.lines, p.entries)):
+        if proposal.confidence < min_confidence:
+            continue
+        if taken_lines.isdisjoint(proposal.lines) and taken_entries.isdisjoint(proposal.entries):
+            taken_lines.update(proposal.lines)
+            taken_entries.update(proposal.entries)
+            selected.append(proposal)
+    selected.sort(key=lambda proposal: (proposal.lines, proposal.entries))
+    return [proposal.match for proposal in selected]
+
+
+_Item = TypeVar("_Item", MatchBankLine, MatchEntry)
+
+
+def _canonical(items: Sequence[_Item], what: str) -> list[_Item]:
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise DuplicateMatchId(f"two {what} share the id {item.id!r}")
+        seen.add(item.id)
+    return sorted(items, key=lambda item: (item.currency, item.date, item.amount_minor, item.id))
+
+
+def reconcile(
+    lines: Sequence[MatchBankLine], entries: Sequence[MatchEntry], settings: MatchSettings
+) -> list[Match]:
+    """Match bank lines to ledger entries; each line and entry is used at most once."""
+    lines, entries = _canonical(lines, "bank lines"), _canonical(entries, "entries")
+    texts = TextModel(entry.text for entry in entries)
+    pair_search = _PairSearch(lines, entries, texts, settings)
+    assignment = _Assignment(pair_search.pairs())
+    _assign_greedily(assignment)
+    _swap_improvements(assignment)
+    gaps = _rival_gaps(assignment, pair_search)
+    proposals: list[_Proposal] = []
+    open_lines, open_entries = set(range(len(lines))), set(range(len(entries)))
+    for pair in assignment.of_line.values():
+        match = _pair_match(
+            pair, gap=gaps[(pair.line, pair.entry)], lines=lines, entries=entries, settings=settings
+        )
+        proposals.append(_Proposal(match.confidence, (pair.line,), (pair.entry,), match))
+        if match.confidence > CONTESTED_PAIR_CONFIDENCE_MAX:
+            open_lines.discard(pair.line)
+            open_entries.discard(pair.entry)
+    search = _GroupSearch(
+        lines,
+        entries,
+        open_lines=open_lines,
+        open_entries=open_entries,
+        line_keys=pair_search.line_keys,
+        entry_keys=pair_search.entry_keys,
+        texts=texts,
+        settings=settings,
+    )
+    proposals += [_group_proposal(group, lines=lines, entries=entries) for group in search.groups()]
+    return _select(proposals, min_confidence=settings.min_confidence)

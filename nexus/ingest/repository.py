@@ -1,0 +1,400 @@
+"""Every query of the ingest service. Functions only flush; callers own transactions."""
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexus.ingest.models import (
+    bank_lines,
+    csv_profiles,
+    import_batches,
+    line_keys,
+    matches,
+    reconciled_entries,
+    reconciliation_runs,
+)
+
+IN_CHUNK = 2000
+
+
+def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+# --- batches -----------------------------------------------------------------------------
+
+
+async def insert_batch(session: AsyncSession, *, row: Mapping[str, Any]) -> None:
+    """Create an import batch."""
+    await session.execute(insert(import_batches).values(**row))
+
+
+async def get_batch(
+    session: AsyncSession, *, org_id: uuid.UUID, batch_id: uuid.UUID, for_update: bool = False
+) -> Row[Any] | None:
+    """Return one batch of the org."""
+    query = select(import_batches).where(
+        import_batches.c.org_id == org_id, import_batches.c.id == batch_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def list_batches(session: AsyncSession, *, org_id: uuid.UUID, limit: int) -> list[Row[Any]]:
+    """Return the org's batches, newest first."""
+    query = (
+        select(import_batches)
+        .where(import_batches.c.org_id == org_id)
+        .order_by(import_batches.c.created_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def update_batch(
+    session: AsyncSession, *, batch_id: uuid.UUID, values: Mapping[str, Any]
+) -> None:
+    """Change a batch's status, counts or result."""
+    await session.execute(
+        update(import_batches).where(import_batches.c.id == batch_id).values(**values)
+    )
+
+
+# --- bank lines --------------------------------------------------------------------------
+
+
+async def insert_lines(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store parsed bank lines."""
+    if rows:
+        await session.execute(insert(bank_lines), list(rows))
+
+
+async def delete_lines(session: AsyncSession, *, batch_id: uuid.UUID) -> None:
+    """Remove a batch's lines (a file that failed to parse leaves nothing behind)."""
+    await session.execute(delete(bank_lines).where(bank_lines.c.batch_id == batch_id))
+
+
+async def existing_keys(
+    session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID, keys: Sequence[str]
+) -> set[str]:
+    """Return which of `keys` an earlier commit already holds for the account."""
+    found: set[str] = set()
+    for chunk in _chunks(keys):
+        rows = await session.execute(
+            select(line_keys.c.line_key).where(
+                line_keys.c.org_id == org_id,
+                line_keys.c.account_id == account_id,
+                line_keys.c.line_key.in_(chunk),
+            )
+        )
+        found.update(rows.scalars())
+    return found
+
+
+async def claim_keys(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    account_id: uuid.UUID,
+    claims: Sequence[tuple[str, uuid.UUID]],
+) -> set[uuid.UUID]:
+    """Claim line keys for their lines; return the lines whose key this call now holds.
+
+    The primary key decides between two imports racing for the same transaction.
+    """
+    if not claims:
+        return set()
+    statement = _insert_ignoring_conflicts(session, line_keys)
+    for chunk in _chunks(claims):
+        await session.execute(
+            statement,
+            [
+                {"org_id": org_id, "account_id": account_id, "line_key": key, "bank_line_id": line}
+                for key, line in chunk
+            ],
+        )
+    held: set[uuid.UUID] = set()
+    wanted = {line for _, line in claims}
+    for chunk in _chunks([key for key, _ in claims]):
+        rows = await session.execute(
+            select(line_keys.c.bank_line_id).where(
+                line_keys.c.org_id == org_id,
+                line_keys.c.account_id == account_id,
+                line_keys.c.line_key.in_(chunk),
+            )
+        )
+        held.update(line for line in rows.scalars() if line in wanted)
+    return held
+
+
+async def release_keys(session: AsyncSession, *, line_ids: Sequence[uuid.UUID]) -> None:
+    """Give up the keys of lines that were undone, so a later import may post them."""
+    for chunk in _chunks(line_ids):
+        await session.execute(delete(line_keys).where(line_keys.c.bank_line_id.in_(chunk)))
+
+
+async def batch_lines(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    batch_id: uuid.UUID,
+    statuses: Sequence[str] | None = None,
+    after_line: int = 0,
+    limit: int | None = None,
+) -> list[Row[Any]]:
+    """Return a batch's lines in file order, optionally of some statuses."""
+    query = select(bank_lines).where(
+        bank_lines.c.org_id == org_id,
+        bank_lines.c.batch_id == batch_id,
+        bank_lines.c.line_number > after_line,
+    )
+    if statuses is not None:
+        query = query.where(bank_lines.c.status.in_(statuses))
+    query = query.order_by(bank_lines.c.line_number)
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.execute(query)).all())
+
+
+async def lines_by_id(
+    session: AsyncSession, *, org_id: uuid.UUID, line_ids: Sequence[uuid.UUID]
+) -> list[Row[Any]]:
+    """Return lines of the org by id."""
+    found: list[Row[Any]] = []
+    for chunk in _chunks(line_ids):
+        rows = await session.execute(
+            select(bank_lines).where(bank_lines.c.org_id == org_id, bank_lines.c.id.in_(chunk))
+        )
+        found.extend(rows.all())
+    return found
+
+
+async def account_lines(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    account_id: uuid.UUID,
+    date_from: date | None,
+    date_to: date | None,
+    statuses: Sequence[str],
+) -> list[Row[Any]]:
+    """Return the account's bank lines of some statuses in a date range."""
+    query = select(bank_lines).where(
+        bank_lines.c.org_id == org_id,
+        bank_lines.c.account_id == account_id,
+        bank_lines.c.status.in_(statuses),
+    )
+    if date_from is not None:
+        query = query.where(bank_lines.c.date >= date_from)
+    if date_to is not None:
+        query = query.where(bank_lines.c.date <= date_to)
+    return list((await session.execute(query.order_by(bank_lines.c.date))).all())
+
+
+async def set_lines(session: AsyncSession, *, updates: Sequence[Mapping[str, Any]]) -> None:
+    """Set status, entry and match of lines: each update names `line_id` and its values."""
+    for update_values in updates:
+        values = {key: value for key, value in update_values.items() if key != "line_id"}
+        await session.execute(
+            update(bank_lines).where(bank_lines.c.id == update_values["line_id"]).values(**values)
+        )
+
+
+async def set_line_status(
+    session: AsyncSession, *, line_ids: Sequence[uuid.UUID], status: str, **values: Any
+) -> None:
+    """Give many lines one status (and the same other values)."""
+    for chunk in _chunks(line_ids):
+        await session.execute(
+            update(bank_lines).where(bank_lines.c.id.in_(chunk)).values(status=status, **values)
+        )
+
+
+async def status_counts(session: AsyncSession, *, batch_id: uuid.UUID) -> dict[str, int]:
+    """Count a batch's lines per status."""
+    rows = await session.execute(
+        select(bank_lines.c.status, func.count())
+        .where(bank_lines.c.batch_id == batch_id)
+        .group_by(bank_lines.c.status)
+    )
+    return {status: int(count) for status, count in rows}
+
+
+# --- reconciliation ----------------------------------------------------------------------
+
+
+async def reconciled_entry_ids(
+    session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Return which entries a match or an import already claimed."""
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(entry_ids):
+        rows = await session.execute(
+            select(reconciled_entries.c.entry_id).where(
+                reconciled_entries.c.org_id == org_id, reconciled_entries.c.entry_id.in_(chunk)
+            )
+        )
+        found.update(rows.scalars())
+    return found
+
+
+async def claim_entries(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Record that entries are reconciled (the primary key refuses a second claim)."""
+    if rows:
+        await session.execute(insert(reconciled_entries), list(rows))
+
+
+async def release_entries(
+    session: AsyncSession, *, org_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
+) -> None:
+    """Forget that entries were reconciled."""
+    for chunk in _chunks(entry_ids):
+        await session.execute(
+            delete(reconciled_entries).where(
+                reconciled_entries.c.org_id == org_id, reconciled_entries.c.entry_id.in_(chunk)
+            )
+        )
+
+
+async def insert_run(session: AsyncSession, *, row: Mapping[str, Any]) -> None:
+    """Create a reconciliation run."""
+    await session.execute(insert(reconciliation_runs).values(**row))
+
+
+async def update_run(
+    session: AsyncSession, *, run_id: uuid.UUID, counts: Mapping[str, Any]
+) -> None:
+    """Store a run's counts."""
+    await session.execute(
+        update(reconciliation_runs)
+        .where(reconciliation_runs.c.id == run_id)
+        .values(counts=dict(counts))
+    )
+
+
+async def get_run(
+    session: AsyncSession, *, org_id: uuid.UUID, run_id: uuid.UUID
+) -> Row[Any] | None:
+    """Return one run of the org."""
+    return (
+        await session.execute(
+            select(reconciliation_runs).where(
+                reconciliation_runs.c.org_id == org_id, reconciliation_runs.c.id == run_id
+            )
+        )
+    ).first()
+
+
+async def insert_matches(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store proposed matches."""
+    if rows:
+        await session.execute(insert(matches), list(rows))
+
+
+async def run_matches(session: AsyncSession, *, run_id: uuid.UUID) -> list[Row[Any]]:
+    """Return a run's matches, most confident first."""
+    query = (
+        select(matches)
+        .where(matches.c.run_id == run_id)
+        .order_by(matches.c.confidence.desc(), matches.c.id)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def get_matches(
+    session: AsyncSession, *, org_id: uuid.UUID, match_ids: Sequence[uuid.UUID]
+) -> list[Row[Any]]:
+    """Return matches of the org by id."""
+    found: list[Row[Any]] = []
+    for chunk in _chunks(match_ids):
+        rows = await session.execute(
+            select(matches).where(matches.c.org_id == org_id, matches.c.id.in_(chunk))
+        )
+        found.extend(rows.all())
+    return found
+
+
+async def decide_match(
+    session: AsyncSession,
+    *,
+    match_id: uuid.UUID,
+    status: str,
+    user_id: uuid.UUID | None,
+    at: datetime,
+) -> None:
+    """Record a person's decision on a match."""
+    await session.execute(
+        update(matches)
+        .where(matches.c.id == match_id)
+        .values(status=status, decided_by=user_id, decided_at=at)
+    )
+
+
+async def insert_outbox(
+    session: AsyncSession, *, rows: Sequence[Mapping[str, Any]], table: Any
+) -> None:
+    """Write events to the service's outbox in the caller's transaction."""
+    if rows:
+        await session.execute(insert(table), list(rows))
+
+
+# --- CSV profiles ------------------------------------------------------------------------
+
+
+async def insert_profile(session: AsyncSession, *, row: Mapping[str, Any]) -> None:
+    """Save a CSV profile."""
+    await session.execute(insert(csv_profiles).values(**row))
+
+
+async def list_profiles(
+    session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID | None
+) -> list[Row[Any]]:
+    """Return the org's saved CSV profiles (of one account)."""
+    query = select(csv_profiles).where(csv_profiles.c.org_id == org_id)
+    if account_id is not None:
+        query = query.where(csv_profiles.c.account_id == account_id)
+    return list((await session.execute(query.order_by(csv_profiles.c.created_at.desc()))).all())
+
+
+async def get_profile(
+    session: AsyncSession, *, org_id: uuid.UUID, profile_id: uuid.UUID
+) -> Row[Any] | None:
+    """Return one saved profile of the org."""
+    return (
+        await session.execute(
+            select(csv_profiles).where(
+                csv_profiles.c.org_id == org_id, csv_profiles.c.id == profile_id
+            )
+        )
+    ).first()
+
+
+async def profile_for_header(
+    session: AsyncSession, *, org_id: uuid.UUID, account_id: uuid.UUID, signature: str
+) -> Row[Any] | None:
+    """Return the account's saved profile for a CSV header, if one was saved."""
+    return (
+        await session.execute(
+            select(csv_profiles)
+            .where(
+                csv_profiles.c.org_id == org_id,
+                csv_profiles.c.account_id == account_id,
+                csv_profiles.c.header_signature == signature,
+            )
+            .order_by(csv_profiles.c.updated_at.desc())
+            .limit(1)
+        )
+    ).first()

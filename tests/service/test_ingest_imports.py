@@ -1,0 +1,227 @@
+"""Statement imports through the API: upload, preview, commit, duplicates, undo."""
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support import Tenant, entry, post, set_up_ledger, sign_up
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "statements"
+
+CSV_NOVEMBER = b"""Date,Description,Amount
+2026-11-02,Salary ACME GmbH,2500.00
+2026-11-03,Corner Market 0412,-42.10
+2026-11-05,Isar Fitness,-29.90
+2026-11-05,Coffee Bar,-3.20
+2026-11-05,Coffee Bar,-3.20
+2026-11-09,Stadtwerke Strom,-61.00
+"""
+
+# Overlaps the November file by its last two lines, then adds one.
+CSV_LATE_NOVEMBER = b"""Date,Description,Amount
+2026-11-05,Coffee Bar,-3.20
+2026-11-09,Stadtwerke Strom,-61.00
+2026-11-12,Bookshop,-18.50
+"""
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    account_id: str,
+    content: bytes,
+    *,
+    filename: str = "statement.csv",
+    **form: str,
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/imports",
+        files={"file": (filename, content, "application/octet-stream")},
+        data={"account_id": account_id, **form},
+        headers=tenant.headers,
+    )
+
+
+async def commit(client: httpx.AsyncClient, tenant: Tenant, import_id: str) -> httpx.Response:
+    return await client.post(f"/api/v1/imports/{import_id}/commit", headers=tenant.headers)
+
+
+async def balance(client: httpx.AsyncClient, tenant: Tenant, account_id: str) -> Decimal:
+    response = await client.get(
+        f"/api/v1/ledger/accounts/{account_id}/balance", headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    return sum((Decimal(item["amount"]) for item in response.json()["balances"]), Decimal(0))
+
+
+async def lines_of(
+    client: httpx.AsyncClient, tenant: Tenant, import_id: str
+) -> list[dict[str, Any]]:
+    response = await client.get(f"/api/v1/imports/{import_id}/lines", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_csv_import_previews_then_commits_every_line_once(client: httpx.AsyncClient) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    uploaded = await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)
+    assert uploaded.status_code == 201, uploaded.text
+    batch = uploaded.json()
+    assert (batch["status"], batch["format"], batch["lines_total"], batch["lines_duplicate"]) == (
+        "previewed",
+        "csv",
+        6,
+        0,
+    )
+    preview = await lines_of(client, tenant, batch["id"])
+    assert [(line["line_number"], line["amount"], line["status"]) for line in preview][:2] == [
+        (2, "2500.00", "new"),
+        (3, "-42.10", "new"),
+    ]
+    assert await balance(client, tenant, accounts["1010"]) == 0  # a preview posts nothing
+
+    committed = await commit(client, tenant, batch["id"])
+    assert committed.status_code == 200, committed.text
+    result = committed.json()["result"]
+    assert (result["posted"], result["matched"], result["duplicates"]) == (6, 0, 0)
+    assert result["reconciliation_run_id"] is not None
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("2360.60")
+    assert await balance(client, tenant, accounts["5900"]) == Decimal("-2360.60")
+    posted = await lines_of(client, tenant, batch["id"])
+    assert all(line["status"] == "posted" and line["entry_id"] for line in posted)
+    assert len({line["entry_id"] for line in posted}) == 6  # the two coffees are two entries
+
+
+async def test_reimporting_the_same_or_an_overlapping_file_never_duplicates(
+    client: httpx.AsyncClient,
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    first = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    assert (await commit(client, tenant, first["id"])).status_code == 200
+
+    again = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    assert (again["lines_total"], again["lines_duplicate"]) == (6, 6)
+    assert (await commit(client, tenant, again["id"])).json()["result"]["posted"] == 0
+
+    overlap = (await upload(client, tenant, accounts["1010"], CSV_LATE_NOVEMBER)).json()
+    # The late file's single coffee is the first coffee of the 5th: already imported.
+    assert overlap["lines_duplicate"] == 2
+    result = (await commit(client, tenant, overlap["id"])).json()["result"]
+    assert result["posted"] == 1
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("2342.10")
+
+
+async def test_undo_reverses_the_batch_and_a_later_import_posts_it_again(
+    client: httpx.AsyncClient,
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    batch = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    await commit(client, tenant, batch["id"])
+    undone = await client.post(f"/api/v1/imports/{batch['id']}/undo", headers=tenant.headers)
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["status"] == "undone"
+    assert await balance(client, tenant, accounts["1010"]) == 0
+    assert {line["status"] for line in await lines_of(client, tenant, batch["id"])} == {"undone"}
+    twice = await client.post(f"/api/v1/imports/{batch['id']}/undo", headers=tenant.headers)
+    assert twice.status_code == 409
+    assert twice.json()["error"]["code"] == "import_state_conflict"
+
+    again = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    assert again["lines_duplicate"] == 0
+    assert (await commit(client, tenant, again["id"])).json()["result"]["posted"] == 6
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("2360.60")
+
+
+async def test_a_hand_typed_entry_is_matched_on_commit_instead_of_posted_again(
+    client: httpx.AsyncClient,
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    typed = await post(
+        client,
+        tenant,
+        entry(
+            "2026-11-02",
+            "Groceries",
+            (accounts["5020"], "42.10"),
+            (accounts["1010"], "-42.10"),
+            payee="Corner Market",
+        ),
+    )
+    assert typed.status_code == 201
+    batch = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    result = (await commit(client, tenant, batch["id"])).json()["result"]
+    assert (result["matched"], result["posted"]) == (1, 5)
+    lines = await lines_of(client, tenant, batch["id"])
+    market = next(line for line in lines if line["description"].startswith("Corner Market"))
+    assert (market["status"], market["entry_id"]) == ("matched", typed.json()["id"])
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("2360.60")
+
+
+async def test_ofx_statement_balance_is_checked_against_the_ledger(
+    client: httpx.AsyncClient,
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant, currency="USD")
+    content = (FIXTURES / "ofx" / "bank_v1_sgml.ofx").read_bytes()
+    batch = (await upload(client, tenant, accounts["1010"], content, filename="x.ofx")).json()
+    assert batch["format"] == "ofx", batch
+    assert batch["closing_balance"] is not None
+    result = (await commit(client, tenant, batch["id"])).json()["result"]
+    check = result["statement_check"]
+    assert check["statement_balance"] == batch["closing_balance"]["amount"]
+    # Nothing was in the ledger before: the difference is what the opening balance was.
+    expected_difference = Decimal(check["ledger_balance"]) - Decimal(check["statement_balance"])
+    assert Decimal(check["difference"]) == expected_difference
+    assert check["matches"] is (expected_difference == 0)
+
+
+async def test_bad_files_and_accounts_are_refused_clearly_and_leave_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    bad_date = await upload(
+        client, tenant, accounts["1010"], (FIXTURES / "csv" / "bad_date_line5.csv").read_bytes()
+    )
+    assert bad_date.status_code == 422, bad_date.text
+    error = bad_date.json()["error"]
+    assert error["code"] == "statement_unreadable"
+    assert error["details"]["line"] == 5
+    corrupt = await upload(
+        client, tenant, accounts["1010"], (FIXTURES / "ofx" / "corrupt.ofx").read_bytes()
+    )
+    assert corrupt.status_code == 422
+    empty = await upload(client, tenant, accounts["1010"], b"")
+    assert empty.status_code == 422
+    expense = await upload(client, tenant, accounts["5020"], CSV_NOVEMBER)
+    assert expense.status_code == 422
+    assert expense.json()["error"]["code"] == "import_account_invalid"
+    listed = await client.get("/api/v1/imports", headers=tenant.headers)
+    assert {item["status"] for item in listed.json()["items"]} <= {"failed"}
+    assert await balance(client, tenant, accounts["1010"]) == 0
+
+
+async def test_another_organisations_import_is_404(client: httpx.AsyncClient) -> None:
+    owner = await sign_up(client)
+    accounts = await set_up_ledger(client, owner)
+    batch = (await upload(client, owner, accounts["1010"], CSV_NOVEMBER)).json()
+    stranger = await sign_up(client)
+    await set_up_ledger(client, stranger)
+    for method, path in (
+        ("GET", f"/api/v1/imports/{batch['id']}"),
+        ("GET", f"/api/v1/imports/{batch['id']}/lines"),
+        ("POST", f"/api/v1/imports/{batch['id']}/commit"),
+        ("POST", f"/api/v1/imports/{batch['id']}/undo"),
+    ):
+        response = await client.request(method, path, headers=stranger.headers)
+        assert response.status_code == 404, (path, response.text)
+    foreign_account = await upload(client, stranger, accounts["1010"], CSV_NOVEMBER)
+    assert foreign_account.status_code == 422
+    assert foreign_account.json()["error"]["code"] == "import_account_invalid"
