@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -70,14 +69,6 @@ class Server:
         self.process.wait(timeout=30)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "data")
-    running.wait_ready()
-    yield running
-    running.stop()
-
-
 def _sign_up(http: httpx.Client) -> dict[str, str]:
     email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
     registered = http.post(
@@ -92,7 +83,8 @@ def _sign_up(http: httpx.Client) -> dict[str, str]:
 def test_nexus_up_serves_the_api_docs_health_and_metrics(server: Server) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
-        assert http.get("/readyz").json()["checks"] == {"auth": "ok", "ledger": "ok", "ingest": "ok"}
+        checks = http.get("/readyz").json()["checks"]
+        assert checks == {"auth": "ok", "ledger": "ok", "ingest": "ok"}
         assert http.get("/api/v1/openapi.json").json()["info"]["title"] == "Nexus"
         assert http.get("/api/docs").status_code == 200
         headers = _sign_up(http)
