@@ -49,6 +49,7 @@ from nexus.ingest.parsers.errors import InvalidCsvProfile
 from nexus.ingest.service import (
     Actor,
     ImportRefused,
+    LedgerUnavailable,
     PeriodClosedForImport,
     amount_minor,
     amount_text,
@@ -413,8 +414,9 @@ async def commit_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
         await _post_new_lines(actor, batch, counter_id=counter_id)
         await _finish_commit(actor, batch_id)
     except LedgerError as error:
-        refused = ImportRefused(
-            f"The ledger refused the import: {error}",
+        kind = LedgerUnavailable if error.status >= 500 else ImportRefused
+        refused = kind(
+            f"The ledger refused the import: {error}; commit again to resume",
             details={"ledger_code": error.code, **error.details},
         )
         async with actor.database.transaction() as session:

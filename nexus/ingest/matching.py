@@ -93,6 +93,7 @@ GROUP_EARLY_DAYS_MAX = 1  # group members on the bank side may be this many days
 BASIS_POINTS_PER_UNIT = 10_000
 BLIND_PAIRS_PER_LINE_MAX = 3  # candidates sharing no word nor reference kept per line
 PAIR_SCAN_MAX = 16  # up to this many same-amount entries in a window are simply scanned
+_NEVER = 2**62  # a bucket size no index reaches
 SWAP_PASSES_MAX = 4
 GROUP_SCAN_FACTOR = 4  # a group search looks at most this many times the members it wants
 GROUP_SOLUTIONS_MAX = 8  # combinations kept per group search (the best and rivals)
@@ -366,15 +367,21 @@ def fee_allowed(*, entry_minor: int, fee_minor: int, pattern: FeePattern) -> boo
 
 def fee_entry_amounts(*, bank_minor: int, pattern: FeePattern) -> list[tuple[int, int]]:
     """(entry_minor, fee_minor) pairs that `pattern` turns into a payment of `bank_minor`."""
-    scale = BASIS_POINTS_PER_UNIT
-    denominator = scale + pattern.percent_basis_points
-    # Uncapped: bank = entry * (1 + bp / scale) + fixed, within rounding; solved for entry.
-    low = (bank_minor - pattern.fixed_minor - 1) * scale // denominator
-    high = -(-(bank_minor - pattern.fixed_minor + 1) * scale // denominator)
-    guesses = {*range(low, high + 1), bank_minor - pattern.max_minor}
+    scale, basis_points = BASIS_POINTS_PER_UNIT, pattern.percent_basis_points
+    net_minor = bank_minor - pattern.fixed_minor
+    if basis_points:  # bank = entry * (1 + bp / scale) + fixed, rounded: solve for entry
+        denominator = scale + basis_points
+        low = (net_minor - 1) * scale // denominator + 1
+        high = -(-(net_minor + 1) * scale // denominator) - 1
+        guesses = list(range(low, high + 1))
+    else:
+        guesses = [net_minor]
+    capped = bank_minor - pattern.max_minor
+    if capped not in guesses:
+        guesses.append(capped)
     return [
         (entry_minor, bank_minor - entry_minor)
-        for entry_minor in sorted(guesses)
+        for entry_minor in guesses
         if fee_allowed(entry_minor=entry_minor, fee_minor=bank_minor - entry_minor, pattern=pattern)
     ]
 
@@ -566,80 +573,96 @@ class _PairSearch:
         ]
         # ... and by entry date - (bank date - window), for looking up entries of a line.
         self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
+        self._rarity: dict[tuple[str, int], float] = {}
 
-    def lookups(self, line: MatchBankLine) -> list[_Lookup]:
-        """Entry amounts `line` could stand for: its own, and each fee pattern's."""
-        readings: list[tuple[int, FeePattern | None, int]] = [(line.amount_minor, None, 0)]
+    def readings(self, line: MatchBankLine) -> list[tuple[int, FeePattern | None, int]]:
+        """(entry amount, fee pattern, fee) `line` could stand for: its own amount, and
+        the amount each fee pattern would have turned into it."""
+        found: list[tuple[int, FeePattern | None, int]] = [(line.amount_minor, None, 0)]
         if line.amount_minor < 0:
             for fee_pattern in self.settings.fee_patterns:
                 for entry_minor, fee_minor in fee_entry_amounts(
                     bank_minor=-line.amount_minor, pattern=fee_pattern
                 ):
-                    readings.append((-entry_minor, fee_pattern, fee_minor))
-        found = []
-        for entry_minor, pattern, fee_minor in readings:
-            bucket = self.entry_index.buckets.get((line.currency, entry_minor, ""))
-            if bucket is None:
-                continue
-            look_alikes = (len(bucket.ordinals) - 1) * (2 * self.settings.date_window_days + 1)
-            rarity = 1 / (1 + look_alikes / self.span_days[line.currency])
-            base = AMOUNT_EQUAL_POINTS if pattern is None else FEE_POINTS
-            found.append(
-                _Lookup(
-                    entry_minor, pattern, fee_minor, base + AMOUNT_RARITY_POINTS * rarity, rarity
-                )
-            )
+                    found.append((-entry_minor, fee_pattern, fee_minor))
         return found
 
+    def _lookup(
+        self, currency: str, reading: tuple[int, FeePattern | None, int], bucket: _DateIndex
+    ) -> _Lookup:
+        entry_minor, pattern, fee_minor = reading
+        rarity = self._rarity.get((currency, entry_minor))
+        if rarity is None:
+            # How many other entries of this amount a date window holds on average.
+            look_alikes = (len(bucket.ordinals) - 1) * (2 * self.settings.date_window_days + 1)
+            rarity = self._rarity[(currency, entry_minor)] = 1 / (
+                1 + look_alikes / self.span_days[currency]
+            )
+        base = AMOUNT_EQUAL_POINTS if pattern is None else FEE_POINTS
+        return _Lookup(
+            entry_minor, pattern, fee_minor, base + AMOUNT_RARITY_POINTS * rarity, rarity
+        )
+
     def pairs(self) -> dict[tuple[int, int], _Pair]:
-        """Every candidate pair: those sharing a word key or the reference, and the
-        `BLIND_PAIRS_PER_LINE_MAX` closest in date of those that share nothing."""
+        """Every candidate pair: those sharing a word key or the reference, and (equal
+        amounts only) the `BLIND_PAIRS_PER_LINE_MAX` closest in date of the others."""
         found: dict[tuple[int, int], _Pair] = {}
+        buckets, window = self.entry_index.buckets, self.settings.date_window_days
         for position, line in enumerate(self.lines):
-            for lookup in self.lookups(line):
-                shared, blind = self._candidates(position, lookup)
+            ordinal = line.date.toordinal()
+            for reading in self.readings(line):
+                bucket = buckets.get((line.currency, reading[0], ""))
+                if bucket is None:
+                    continue
+                places = _slice(
+                    bucket, first_ordinal=ordinal - window, last_ordinal=ordinal + window
+                )
+                if not places:
+                    continue
+                lookup = self._lookup(line.currency, reading, bucket)
+                shared, blind = self._candidates(position, lookup, bucket, places)
                 for entry in shared:
                     pair = self._pair(position, entry, lookup)
                     known = found.get((position, entry))
                     if known is None or pair.evidence > known.evidence:
                         found[(position, entry)] = pair
                 for entry in blind:
-                    found.setdefault(
-                        (position, entry), self._pair(position, entry, lookup, blind=True)
-                    )
+                    if (position, entry) not in found:
+                        found[(position, entry)] = self._pair(position, entry, lookup, blind=True)
         return found
 
-    def _candidates(self, line: int, lookup: _Lookup) -> tuple[list[int], list[int]]:
-        """Entries of the lookup's amount in the line's window: those sharing a key with
-        the line, and the closest in date of the others."""
+    def _candidates(
+        self, line: int, lookup: _Lookup, bucket: _DateIndex, places: range
+    ) -> tuple[list[int], list[int]]:
+        """Entries of `bucket` at `places` (the line's window): those sharing a key with
+        the line, and for equal amounts the closest in date of the others."""
         bank, window = self.lines[line], self.settings.date_window_days
-        ordinal, keys = bank.date.toordinal(), self.line_keys[line]
-        first, last = ordinal - window, ordinal + window
-        bucket = self.entry_index.buckets[(bank.currency, lookup.entry_minor, "")]
-        places = _slice(bucket, first_ordinal=first, last_ordinal=last)
+        ordinal, keys, entry_keys = bank.date.toordinal(), self.line_keys[line], self.entry_keys
+        first = ordinal - window
         blind_max = BLIND_PAIRS_PER_LINE_MAX if lookup.fee_pattern is None else 0
         if len(places) <= PAIR_SCAN_MAX:  # few: look at each
             shared, blind = [], []
+            points = self.date_points_by_entry_offset
             for place in places:
                 entry = bucket.positions[place]
-                if keys.isdisjoint(self.entry_keys[entry]):
-                    if not blind_max:
-                        continue
-                    blind.append(
-                        (-self.date_points_by_entry_offset[bucket.ordinals[place] - first], entry)
-                    )
-                else:
+                if not keys.isdisjoint(entry_keys[entry]):
                     shared.append(entry)
+                elif blind_max:
+                    blind.append((-points[bucket.ordinals[place] - first], entry))
             return shared, [entry for _, entry in sorted(blind)[:blind_max]]
         common = self.entry_index.keyed(
-            currency=bank.currency, value=lookup.entry_minor, keys=keys, first=first, last=last
+            currency=bank.currency,
+            value=lookup.entry_minor,
+            keys=keys,
+            first=first,
+            last=ordinal + window,
         )
         nearest = self.entry_index.nearest(
             currency=bank.currency,
             value=lookup.entry_minor,
             center=ordinal,
             first=first,
-            last=last,
+            last=ordinal + window,
             scores=self.date_points_by_entry_offset,
             skip=common,
             count=blind_max,
@@ -671,33 +694,54 @@ class _PairSearch:
             lookup.base_points,
         )
 
-    def hidden_rival(
-        self, held: _Pair, *, held_lines: Container[int], held_entries: Container[int]
-    ) -> float:
-        """Best evidence, text aside, of a free same-amount item either side of `held`
-        could have had instead (candidates left out of the pair list count here)."""
-        line, entry = self.lines[held.line], self.entries[held.entry]
-        window = self.settings.date_window_days
+    def hidden_rivals(self, held: dict[int, _Pair]) -> _HiddenRivals:
+        """Free items (held by no pair) by amount, to find rivals left out of the pairs."""
+        free_lines = set(range(len(self.lines))).difference(held)
+        free_entries = set(range(len(self.entries))).difference(p.entry for p in held.values())
+        return _HiddenRivals(
+            self,
+            lines=_Index(
+                self.lines, keys=self.line_keys, by_amount=True, keyed_min=_NEVER, only=free_lines
+            ),
+            entries=_Index(
+                self.entries,
+                keys=self.entry_keys,
+                by_amount=True,
+                keyed_min=_NEVER,
+                only=free_entries,
+            ),
+        )
+
+
+class _HiddenRivals:
+    """The best free same-amount item either side of a held pair could have had."""
+
+    def __init__(self, search: _PairSearch, *, lines: _Index, entries: _Index) -> None:
+        self.search, self.free_lines, self.free_entries = search, lines, entries
+
+    def evidence(self, held: _Pair) -> float:
+        """Evidence, text aside, of the best such rival (-inf: none). Candidates left
+        out of the pair list (blind ones past the closest few) count here."""
+        search = self.search
+        line, entry = search.lines[held.line], search.entries[held.entry]
+        window = search.settings.date_window_days
         best = -math.inf
-        for index, amount_minor, center, scores, skip in (
+        for index, amount_minor, center, scores in (
             (
-                self.entry_index,
+                self.free_entries,
                 entry.amount_minor,
                 line.date.toordinal(),
-                self.date_points_by_entry_offset,
-                held_entries,
+                search.date_points_by_entry_offset,
             ),
             (
-                self.line_index,
+                self.free_lines,
                 line.amount_minor,
                 entry.date.toordinal(),
-                self.date_points_by_delta,
-                held_lines,
+                search.date_points_by_delta,
             ),
         ):
-            bucket = index.buckets.get((line.currency, amount_minor, ""))
-            if bucket is None or len(bucket.positions) < 2:
-                continue  # the held item is the only one of its amount
+            if (line.currency, amount_minor, "") not in index.buckets:
+                continue
             for score, _ in index.nearest(
                 currency=line.currency,
                 value=amount_minor,
@@ -705,9 +749,8 @@ class _PairSearch:
                 first=center - window,
                 last=center + window,
                 scores=scores,
-                skip=skip,
                 count=1,
-                scan_max=self.settings.candidates_per_line_max,
+                scan_max=search.settings.candidates_per_line_max,
             ):
                 best = max(best, held.base_points + score)
         return best
@@ -800,19 +843,14 @@ def _swap_improvements(assignment: _Assignment) -> None:
 def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[tuple[int, int], float]:
     """For each held pair, the evidence its best alternative would lose (inf: none)."""
     gaps = dict.fromkeys(((p.line, p.entry) for p in assignment.of_line.values()), math.inf)
+    hidden = search.hidden_rivals(assignment.of_line)
 
     def narrow(pair: _Pair, gap: float) -> None:
         key = (pair.line, pair.entry)
         gaps[key] = min(gaps[key], gap)
 
     for held in assignment.of_line.values():
-        narrow(
-            held,
-            held.evidence
-            - search.hidden_rival(
-                held, held_lines=assignment.of_line, held_entries=assignment.of_entry
-            ),
-        )
+        narrow(held, held.evidence - hidden.evidence(held))
         for option in assignment.line_options[held.line]:
             if option is held:
                 continue

@@ -41,6 +41,13 @@ class ImportRefused(NexusError):
     status = 422
 
 
+class LedgerUnavailable(NexusError):
+    """The ledger did not answer; the batch waits and a later commit resumes it."""
+
+    code = "ledger_unavailable"
+    status = 503
+
+
 class PeriodClosedForImport(NexusError):
     code = "import_period_closed"
     status = 422

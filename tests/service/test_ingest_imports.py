@@ -1,11 +1,16 @@
 """Statement imports through the API: upload, preview, commit, duplicates, undo."""
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from nexus.gateway.app import create_app
+from nexus.ledger.client import LedgerClient, LedgerError
+from tests.conftest import PostgresDatabases, make_settings
 from tests.support import Tenant, entry, post, set_up_ledger, sign_up
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "statements"
@@ -225,3 +230,55 @@ async def test_another_organisations_import_is_404(client: httpx.AsyncClient) ->
     foreign_account = await upload(client, stranger, accounts["1010"], CSV_NOVEMBER)
     assert foreign_account.status_code == 422
     assert foreign_account.json()["error"]["code"] == "import_account_invalid"
+
+
+@pytest.fixture
+async def small_chunks(
+    backend: str, tmp_path: Path, postgres_databases: PostgresDatabases
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A Nexus that stores and posts imports two lines at a time."""
+    settings = await make_settings(backend, tmp_path, postgres_databases)
+    settings = settings.model_copy(update={"import_chunk_lines": 2})
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://nexus.test") as http:
+            yield http
+
+
+async def test_a_commit_interrupted_between_chunks_resumes_without_posting_twice(
+    small_chunks: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = small_chunks
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    batch = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    real_post_batch = LedgerClient.post_batch
+    calls = 0
+
+    async def fail_on_second_chunk(self: LedgerClient, entries: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the ledger goes away after the first chunk was posted
+            raise LedgerError(503, "service_unavailable", "The ledger is restarting.", {})
+        return await real_post_batch(self, entries)
+
+    monkeypatch.setattr(LedgerClient, "post_batch", fail_on_second_chunk)
+    interrupted = await commit(client, tenant, batch["id"])
+    assert interrupted.status_code == 503, interrupted.text
+    assert interrupted.json()["error"]["code"] == "ledger_unavailable"
+    state = (await client.get(f"/api/v1/imports/{batch['id']}", headers=tenant.headers)).json()
+    assert state["status"] == "committing"
+    assert state["error"]["details"]["ledger_code"] == "service_unavailable"
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("2457.90")  # chunk one
+
+    monkeypatch.setattr(LedgerClient, "post_batch", real_post_batch)
+    resumed = await commit(client, tenant, batch["id"])
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["status"] == "committed"
+    assert resumed.json()["result"]["posted"] == 6
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("2360.60")
+    verify = await client.get(
+        "/api/v1/ledger/entries", params={"account_id": accounts["1010"]}, headers=tenant.headers
+    )
+    assert len(verify.json()["items"]) == 6
