@@ -184,10 +184,11 @@ async def create_database(purpose: str) -> str:
 
 
 async def postgres_env() -> dict[str, str]:
-    """Create fresh auth and ledger databases; return the NEXUS_* variables that use them."""
+    """Create fresh databases of every service; return the NEXUS_* variables that use them."""
     return {
         "NEXUS_AUTH_DATABASE_URL": sqlalchemy_url(await create_database("auth")),
         "NEXUS_LEDGER_DATABASE_URL": sqlalchemy_url(await create_database("ledger")),
+        "NEXUS_INGEST_DATABASE_URL": sqlalchemy_url(await create_database("ingest")),
     }
 
 

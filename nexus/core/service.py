@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from sqlalchemy import Table
 
 from nexus.core.config import Settings
@@ -31,6 +32,8 @@ class ServiceSpec:
     outbox: Table | None = None
     workers: tuple[BackgroundWorker, ...] = field(default_factory=tuple)
     mounts: tuple[tuple[str, APIRouter], ...] = ()
+    # Bodies a route reads itself (declared with `openapi_extra`), for the document.
+    documented_models: tuple[type[BaseModel], ...] = ()
 
     def routers(self) -> tuple[tuple[str, APIRouter], ...]:
         """Return (path under /api/v1, router) of everything this service serves."""

@@ -16,6 +16,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import text
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount
@@ -138,7 +139,11 @@ def create_app(
                 _ServiceMount(f"{API_PREFIX}/{path}", app=_service_app(router, parent=app))
             )
             documented.include_router(router, prefix=f"{API_PREFIX}/{path}")
-    _document(app, routes=documented.routes)
+    _document(
+        app,
+        routes=documented.routes,
+        models=[model for spec in specs for model in spec.documented_models],
+    )
     _add_operations_routes(app)
     mount_web(app, dist_dir=settings.web_dir)
     return app
@@ -173,17 +178,26 @@ def _service_app(router: APIRouter, *, parent: FastAPI) -> FastAPI:
     return sub
 
 
-def _document(app: FastAPI, *, routes: Sequence[BaseRoute]) -> None:
-    """Generate the app's OpenAPI document from every service's routes."""
+def _document(
+    app: FastAPI, *, routes: Sequence[BaseRoute], models: Sequence[type[BaseModel]]
+) -> None:
+    """Generate the app's OpenAPI document from every service's routes and models."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = get_openapi(
+            document = get_openapi(
                 title=app.title,
                 version=app.version,
                 description=app.description,
                 routes=routes,
             )
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, definition in schema.pop("$defs", {}).items():
+                    components.setdefault(name, definition)
+                components.setdefault(model.__name__, schema)
+            app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -58,9 +58,11 @@ proposals best first while their lines and entries are free.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import math
 from collections import defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -92,6 +94,8 @@ EARLY_BANK_DATE_DAY_WEIGHT = 2  # a bank line before its entry: each day counts 
 GROUP_EARLY_DAYS_MAX = 1  # group members on the bank side may be this many days early
 BASIS_POINTS_PER_UNIT = 10_000
 BLIND_PAIRS_PER_LINE_MAX = 3  # candidates sharing no word nor reference kept per line
+LAG_LEARNING_SIMILARITY_MIN = 50  # lone pairs this similar teach the booking lag
+LAG_PRIOR_MATCHES = 50  # the default slope counts as this many lone pairs
 PAIR_SCAN_MAX = 16  # up to this many same-amount entries in a window are simply scanned
 _NEVER = 2**62  # a bucket size no index reaches
 SWAP_PASSES_MAX = 4
@@ -436,25 +440,36 @@ class _Index:
         only: Iterable[int] | None = None,
     ) -> None:
         self.items = items
-        self.buckets: dict[tuple[str, int, str], _DateIndex] = {}
+        self.buckets: dict[str, dict[int, _DateIndex]] = defaultdict(dict)  # every item
+        self.keyed_buckets: dict[tuple[str, int, str], _DateIndex] = {}
         for position in range(len(items)) if only is None else sorted(only):
             item = items[position]  # canonical order: dates ascending per currency
             value = item.amount_minor if by_amount else int(item.amount_minor > 0)
-            bucket = self.buckets.get((item.currency, value, ""))
+            bucket = self.buckets[item.currency].get(value)
             if bucket is None:
-                bucket = self.buckets[(item.currency, value, "")] = _DateIndex([], [])
+                bucket = self.buckets[item.currency][value] = _DateIndex([], [])
             bucket.ordinals.append(item.date.toordinal())
             bucket.positions.append(position)
-        for (currency, value, _), every in list(self.buckets.items()):
-            if len(every.positions) < keyed_min:
-                continue
-            for ordinal, position in zip(every.ordinals, every.positions, strict=True):
-                for key in sorted(keys[position]):
-                    bucket = self.buckets.get((currency, value, key))
-                    if bucket is None:
-                        bucket = self.buckets[(currency, value, key)] = _DateIndex([], [])
-                    bucket.ordinals.append(ordinal)
-                    bucket.positions.append(position)
+        for currency, by_value in self.buckets.items():
+            for value, every in by_value.items():
+                if len(every.positions) >= keyed_min:
+                    self._split_by_key(currency, value, every, keys)
+
+    def _split_by_key(
+        self, currency: str, value: int, every: _DateIndex, keys: Sequence[frozenset[str]]
+    ) -> None:
+        for ordinal, position in zip(every.ordinals, every.positions, strict=True):
+            for key in sorted(keys[position]):
+                bucket = self.keyed_buckets.get((currency, value, key))
+                if bucket is None:
+                    bucket = self.keyed_buckets[(currency, value, key)] = _DateIndex([], [])
+                bucket.ordinals.append(ordinal)
+                bucket.positions.append(position)
+
+    def bucket(self, currency: str, value: int) -> _DateIndex | None:
+        """Every item of (currency, value), dates ascending."""
+        by_value = self.buckets.get(currency)
+        return None if by_value is None else by_value.get(value)
 
     def keyed(
         self,
@@ -470,7 +485,7 @@ class _Index:
         a key shared by more than `per_key_max` of them says nothing and is passed over."""
         found: set[int] = set()
         for key in keys:
-            bucket = self.buckets.get((currency, value, key))
+            bucket = self.keyed_buckets.get((currency, value, key))
             if bucket is not None:
                 places = _slice(bucket, first_ordinal=first, last_ordinal=last)
                 if per_key_max is None or len(places) <= per_key_max:
@@ -495,7 +510,7 @@ class _Index:
         `skip` and items whose absolute amount is not below `below_minor`; at most
         `scan_max` items are looked at. `scores[ordinal - first]` falls away from
         `center` on both sides."""
-        bucket = self.buckets.get((currency, value, ""))
+        bucket = self.bucket(currency, value)
         if bucket is None or count <= 0:
             return []
         ordinals, positions, items = bucket.ordinals, bucket.positions, self.items
@@ -561,9 +576,6 @@ class _PairSearch:
         self.entry_index = _Index(
             entries, keys=self.entry_keys, by_amount=True, keyed_min=PAIR_SCAN_MAX
         )
-        self.line_index = _Index(
-            lines, keys=self.line_keys, by_amount=True, keyed_min=len(lines) + 1
-        )
         self.span_days = _span_days(entries, window_days=settings.date_window_days)
         window = settings.date_window_days
         # Date points by delta_days + window (delta_days = bank date - entry date) ...
@@ -575,10 +587,10 @@ class _PairSearch:
         self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
         self._rarity: dict[tuple[str, int], float] = {}
 
-    def readings(self, line: MatchBankLine) -> list[tuple[int, FeePattern | None, int]]:
-        """(entry amount, fee pattern, fee) `line` could stand for: its own amount, and
-        the amount each fee pattern would have turned into it."""
-        found: list[tuple[int, FeePattern | None, int]] = [(line.amount_minor, None, 0)]
+    def fee_readings(self, line: MatchBankLine) -> list[tuple[int, FeePattern | None, int]]:
+        """(entry amount, fee pattern, fee) for each amount a fee pattern would have
+        turned into this payment."""
+        found: list[tuple[int, FeePattern | None, int]] = []
         if line.amount_minor < 0:
             for fee_pattern in self.settings.fee_patterns:
                 for entry_minor, fee_minor in fee_entry_amounts(
@@ -605,31 +617,49 @@ class _PairSearch:
 
     def pairs(self) -> dict[tuple[int, int], _Pair]:
         """Every candidate pair: those sharing a word key or the reference, and (equal
-        amounts only) the `BLIND_PAIRS_PER_LINE_MAX` closest in date of the others."""
+        amounts only, when nothing is shared) the `BLIND_PAIRS_PER_LINE_MAX` closest in
+        date of the others."""
         found: dict[tuple[int, int], _Pair] = {}
-        buckets, window = self.entry_index.buckets, self.settings.date_window_days
+        window = self.settings.date_window_days
         for position, line in enumerate(self.lines):
+            by_amount = self.entry_index.buckets.get(line.currency)
+            if by_amount is None:
+                continue
             ordinal = line.date.toordinal()
-            for reading in self.readings(line):
-                bucket = buckets.get((line.currency, reading[0], ""))
+            first, last = ordinal - window, ordinal + window
+            readings: list[tuple[int, FeePattern | None, int]] = [(line.amount_minor, None, 0)]
+            if line.amount_minor < 0:
+                readings += self.fee_readings(line)
+            for reading in readings:
+                bucket = by_amount.get(reading[0])
                 if bucket is None:
                     continue
-                places = _slice(
-                    bucket, first_ordinal=ordinal - window, last_ordinal=ordinal + window
-                )
-                if not places:
-                    continue
-                lookup = self._lookup(line.currency, reading, bucket)
-                shared, blind = self._candidates(position, lookup, bucket, places)
-                for entry in shared:
-                    pair = self._pair(position, entry, lookup)
-                    known = found.get((position, entry))
-                    if known is None or pair.evidence > known.evidence:
-                        found[(position, entry)] = pair
-                for entry in blind:
-                    if (position, entry) not in found:
-                        found[(position, entry)] = self._pair(position, entry, lookup, blind=True)
+                ordinals = bucket.ordinals
+                low = bisect.bisect_left(ordinals, first)
+                if low < len(ordinals) and ordinals[low] <= last:
+                    high = bisect.bisect_right(ordinals, last, low)
+                    self._add_reading(found, position, reading, bucket, range(low, high))
         return found
+
+    def _add_reading(
+        self,
+        found: dict[tuple[int, int], _Pair],
+        position: int,
+        reading: tuple[int, FeePattern | None, int],
+        bucket: _DateIndex,
+        places: range,
+    ) -> None:
+        """Add the pairs of one reading of a line: its entries in the window."""
+        lookup = self._lookup(self.lines[position].currency, reading, bucket)
+        shared, blind = self._candidates(position, lookup, bucket, places)
+        for entry in shared:
+            pair = self._pair(position, entry, lookup)
+            known = found.get((position, entry))
+            if known is None or pair.evidence > known.evidence:
+                found[(position, entry)] = pair
+        for entry in [] if shared else blind:  # left-out rivals count in `hidden_rivals`
+            if (position, entry) not in found:
+                found[(position, entry)] = self._pair(position, entry, lookup, blind=True)
 
     def _candidates(
         self, line: int, lookup: _Lookup, bucket: _DateIndex, places: range
@@ -669,6 +699,39 @@ class _PairSearch:
             scan_max=self.settings.candidates_per_line_max,
         )
         return sorted(common)[: self.settings.candidates_per_line_max], [e for _, e in nearest]
+
+    def learn_date_points(self, pairs: dict[tuple[int, int], _Pair]) -> None:
+        """Learn how many days the bank books after the entry from the pairs that stand
+        alone (the only candidate of both their line and their entry, with text or
+        reference in common), and score dates by that instead of the default slope."""
+        lines: dict[int, int] = defaultdict(int)
+        entries: dict[int, int] = defaultdict(int)
+        for line, entry in pairs:
+            lines[line] += 1
+            entries[entry] += 1
+        window = self.settings.date_window_days
+        counts = [0] * (2 * window + 1)
+        for (line, entry), pair in pairs.items():
+            strong = pair.reference_equal or pair.similarity >= LAG_LEARNING_SIMILARITY_MIN
+            if strong and pair.fee_pattern is None and lines[line] == entries[entry] == 1:
+                counts[pair.delta_days + window] += 1
+        prior = [points / sum(self.date_points_by_delta) for points in self.date_points_by_delta]
+        weight = LAG_PRIOR_MATCHES
+        likelihood = [
+            (count + weight * share) / (sum(counts) + weight)
+            for count, share in zip(counts, prior, strict=True)
+        ]
+        self.date_points_by_delta = [DATE_POINTS_MAX * p / max(likelihood) for p in likelihood]
+        self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
+        for key, pair in pairs.items():
+            pairs[key] = pair._replace(evidence=self._evidence(pair))
+
+    def _evidence(self, pair: _Pair) -> float:
+        points = pair.base_points
+        points += self.date_points_by_delta[pair.delta_days + self.settings.date_window_days]
+        points += TEXT_POINTS_MAX * pair.similarity / 100
+        points += REFERENCE_POINTS if pair.reference_equal else 0.0
+        return round(points, CONFIDENCE_DECIMALS)
 
     def _pair(self, line: int, entry: int, lookup: _Lookup, *, blind: bool = False) -> _Pair:
         bank, book = self.lines[line], self.entries[entry]
@@ -740,7 +803,7 @@ class _HiddenRivals:
                 search.date_points_by_delta,
             ),
         ):
-            if (line.currency, amount_minor, "") not in index.buckets:
+            if index.bucket(line.currency, amount_minor) is None:
                 continue
             for score, _ in index.nearest(
                 currency=line.currency,
@@ -1029,15 +1092,6 @@ class _GroupSearch:
     ) -> None:
         self.lines, self.entries, self.texts, self.settings = lines, entries, texts, settings
         self.line_keys, self.entry_keys = line_keys, entry_keys
-        window = settings.group_date_window_days
-        # Closeness to the anchor's date by offset from the first date searched.
-        self.closeness_by_offset = {
-            True: [-abs(offset - window) for offset in range(window + GROUP_EARLY_DAYS_MAX + 1)],
-            False: [
-                -abs(offset - GROUP_EARLY_DAYS_MAX)
-                for offset in range(window + GROUP_EARLY_DAYS_MAX + 1)
-            ],
-        }
         self.pool_sizes = {
             size: _pool_size(size, settings.group_subsets_max, settings.group_subsets_max)
             for size in range(3, settings.group_max + 1)
@@ -1049,50 +1103,76 @@ class _GroupSearch:
         self.entry_side = _Index(
             entries, keys=entry_keys, by_amount=False, keyed_min=1, only=open_entries
         )
+        self._by_date: dict[tuple[bool, str, int, int], list[int]] = {}
+        self.line_amounts = [abs(line.amount_minor) for line in lines]
+        self.entry_amounts = [abs(entry.amount_minor) for entry in entries]
+        self.line_ordinals = [line.date.toordinal() for line in lines]
+        self.entry_ordinals = [entry.date.toordinal() for entry in entries]
 
     def groups(self) -> list[_Group]:
         found = [self._search(anchor, one_to_many=True) for anchor in sorted(self.open_lines)]
         found += [self._search(anchor, one_to_many=False) for anchor in sorted(self.open_entries)]
         return [group for group in found if group is not None]
 
+    def _range(self, center: int, *, one_to_many: bool) -> tuple[int, int]:
+        """Dates members may have: the bank side from GROUP_EARLY_DAYS_MAX days before
+        to `group_date_window_days` after the entry side."""
+        window = self.settings.group_date_window_days
+        if one_to_many:  # members are entries, the anchor a bank line
+            return center - window, center + GROUP_EARLY_DAYS_MAX
+        return center - GROUP_EARLY_DAYS_MAX, center + window
+
+    def _closest(self, *, one_to_many: bool, currency: str, sign: int, center: int) -> list[int]:
+        """Open items of the other side in the anchor's range, closest in date first
+        (cached: anchors of one day share it)."""
+        key = (one_to_many, currency, sign, center)
+        found = self._by_date.get(key)
+        if found is None:
+            side = self.entry_side if one_to_many else self.line_side
+            bucket = side.bucket(currency, sign)
+            found = []
+            if bucket is not None:
+                first, last = self._range(center, one_to_many=one_to_many)
+                places = _slice(bucket, first_ordinal=first, last_ordinal=last)
+                found = [
+                    bucket.positions[place]
+                    for place in sorted(
+                        places, key=lambda place: (abs(bucket.ordinals[place] - center), place)
+                    )
+                ]
+            self._by_date[key] = found
+        return found
+
     def _members(self, position: int, *, one_to_many: bool) -> list[_Member]:
         anchor: MatchBankLine | MatchEntry = (
             self.lines[position] if one_to_many else self.entries[position]
         )
         side = self.entry_side if one_to_many else self.line_side
-        center, window = anchor.date.toordinal(), self.settings.group_date_window_days
-        # Bank side from GROUP_EARLY_DAYS_MAX days before to `window` days after.
-        if one_to_many:
-            first, last = center - window, center + GROUP_EARLY_DAYS_MAX
-        else:
-            first, last = center - GROUP_EARLY_DAYS_MAX, center + window
-        sign, target = int(anchor.amount_minor > 0), abs(anchor.amount_minor)
-        keys = self.line_keys[position] if one_to_many else self.entry_keys[position]
+        center, sign = anchor.date.toordinal(), int(anchor.amount_minor > 0)
+        target, count = abs(anchor.amount_minor), self.settings.group_candidates_max
+        first, last = self._range(center, one_to_many=one_to_many)
         keyed = side.keyed(
             currency=anchor.currency,
             value=sign,
-            keys=keys,
+            keys=self.line_keys[position] if one_to_many else self.entry_keys[position],
             first=first,
             last=last,
-            per_key_max=self.settings.group_candidates_max,
+            per_key_max=count,
         )
-        near = side.nearest(
-            currency=anchor.currency,
-            value=sign,
-            center=center,
-            first=first,
-            last=last,
-            scores=self.closeness_by_offset[one_to_many],
-            below_minor=target,
-            count=self.settings.group_candidates_max,
-            scan_max=GROUP_SCAN_FACTOR * self.settings.group_candidates_max,
-        )
+        near: list[int] = []
+        if sign:  # money in: a deposit's bank text names no payer, so look by date too
+            amounts = self.entry_amounts if one_to_many else self.line_amounts
+            closest = self._closest(
+                one_to_many=one_to_many, currency=anchor.currency, sign=sign, center=center
+            )
+            near = [m for m in closest[: GROUP_SCAN_FACTOR * count] if amounts[m] < target]
         members = []
-        for member in sorted(keyed.union(member for _, member in near)):
-            item = side.items[member]
-            amount = abs(item.amount_minor)
+        ordinals = self.entry_ordinals if one_to_many else self.line_ordinals
+        amounts = self.entry_amounts if one_to_many else self.line_amounts
+        for member in sorted(keyed.union(near[:count])):
+            amount = amounts[member]
             if 0 < amount < target:
-                delta = center - item.date.toordinal()
+                delta = center - ordinals[member]
                 members.append(
                     _Member(member, amount, delta if one_to_many else -delta, member in keyed)
                 )
@@ -1198,14 +1278,36 @@ def _canonical(items: Sequence[_Item], what: str) -> list[_Item]:
     return sorted(items, key=lambda item: (item.currency, item.date, item.amount_minor, item.id))
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the matcher makes millions of small acyclic
+    objects, and the collector would rescan them over and over (a third of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def reconcile(
     lines: Sequence[MatchBankLine], entries: Sequence[MatchEntry], settings: MatchSettings
 ) -> list[Match]:
     """Match bank lines to ledger entries; each line and entry is used at most once."""
+    with _collector_paused():
+        return _reconcile(lines, entries, settings)
+
+
+def _reconcile(
+    lines: Sequence[MatchBankLine], entries: Sequence[MatchEntry], settings: MatchSettings
+) -> list[Match]:
     lines, entries = _canonical(lines, "bank lines"), _canonical(entries, "entries")
     texts = TextModel(entry.text for entry in entries)
     pair_search = _PairSearch(lines, entries, texts, settings)
-    assignment = _Assignment(pair_search.pairs())
+    pairs = pair_search.pairs()
+    pair_search.learn_date_points(pairs)
+    assignment = _Assignment(pairs)
     _assign_greedily(assignment)
     _swap_improvements(assignment)
     gaps = _rival_gaps(assignment, pair_search)

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, any_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,10 +27,20 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
         yield items[start : start + size]
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
 def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    module = postgresql if dialect == "postgresql" else sqlite
+    module = postgresql if _dialect(session) == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing()
+
+
+def _one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN values`, as `= ANY(array)` on PostgreSQL: one plan, the index used."""
+    if _dialect(session) == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 # --- batches -----------------------------------------------------------------------------
@@ -97,7 +107,7 @@ async def existing_keys(
             select(line_keys.c.line_key).where(
                 line_keys.c.org_id == org_id,
                 line_keys.c.account_id == account_id,
-                line_keys.c.line_key.in_(chunk),
+                _one_of(session, line_keys.c.line_key, chunk),
             )
         )
         found.update(rows.scalars())
@@ -113,30 +123,31 @@ async def claim_keys(
 ) -> set[uuid.UUID]:
     """Claim line keys for their lines; return the lines whose key this call now holds.
 
-    The primary key decides between two imports racing for the same transaction.
+    The primary key decides between two imports racing for the same transaction: a
+    key someone else holds is skipped and its line is not returned.
     """
-    if not claims:
-        return set()
-    statement = _insert_ignoring_conflicts(session, line_keys)
+    held: set[uuid.UUID] = set()
+    statement = _insert_ignoring_conflicts(session, line_keys).returning(line_keys.c.bank_line_id)
     for chunk in _chunks(claims):
-        await session.execute(
+        rows = await session.execute(
             statement,
             [
                 {"org_id": org_id, "account_id": account_id, "line_key": key, "bank_line_id": line}
                 for key, line in chunk
             ],
         )
-    held: set[uuid.UUID] = set()
-    wanted = {line for _, line in claims}
-    for chunk in _chunks([key for key, _ in claims]):
+        held.update(rows.scalars())
+    lines_by_key = dict(claims)
+    contested = [key for key, line in claims if line not in held]
+    for chunk in _chunks(contested):  # a resumed commit finds its own earlier claims
         rows = await session.execute(
-            select(line_keys.c.bank_line_id).where(
+            select(line_keys.c.line_key, line_keys.c.bank_line_id).where(
                 line_keys.c.org_id == org_id,
                 line_keys.c.account_id == account_id,
-                line_keys.c.line_key.in_(chunk),
+                _one_of(session, line_keys.c.line_key, chunk),
             )
         )
-        held.update(line for line in rows.scalars() if line in wanted)
+        held.update(line for key, line in rows if lines_by_key[key] == line)
     return held
 
 
@@ -176,7 +187,9 @@ async def lines_by_id(
     found: list[Row[Any]] = []
     for chunk in _chunks(line_ids):
         rows = await session.execute(
-            select(bank_lines).where(bank_lines.c.org_id == org_id, bank_lines.c.id.in_(chunk))
+            select(bank_lines).where(
+                bank_lines.c.org_id == org_id, _one_of(session, bank_lines.c.id, chunk)
+            )
         )
         found.extend(rows.all())
     return found
@@ -204,13 +217,19 @@ async def account_lines(
     return list((await session.execute(query.order_by(bank_lines.c.date))).all())
 
 
-async def set_lines(session: AsyncSession, *, updates: Sequence[Mapping[str, Any]]) -> None:
-    """Set status, entry and match of lines: each update names `line_id` and its values."""
-    for update_values in updates:
-        values = {key: value for key, value in update_values.items() if key != "line_id"}
-        await session.execute(
-            update(bank_lines).where(bank_lines.c.id == update_values["line_id"]).values(**values)
-        )
+async def set_lines(
+    session: AsyncSession, *, updates: Sequence[tuple[uuid.UUID, str, uuid.UUID | None]]
+) -> None:
+    """Set (line id, status, entry id) of many lines in one executemany."""
+    if not updates:
+        return
+    await session.execute(
+        update(bank_lines)
+        .where(bank_lines.c.id == bindparam("b_id"))
+        .values(status=bindparam("b_status"), entry_id=bindparam("b_entry")),
+        [{"b_id": line, "b_status": status, "b_entry": entry} for line, status, entry in updates],
+        execution_options={"synchronize_session": False},
+    )
 
 
 async def set_line_status(
@@ -244,7 +263,8 @@ async def reconciled_entry_ids(
     for chunk in _chunks(entry_ids):
         rows = await session.execute(
             select(reconciled_entries.c.entry_id).where(
-                reconciled_entries.c.org_id == org_id, reconciled_entries.c.entry_id.in_(chunk)
+                reconciled_entries.c.org_id == org_id,
+                _one_of(session, reconciled_entries.c.entry_id, chunk),
             )
         )
         found.update(rows.scalars())

@@ -16,7 +16,7 @@ from nexus.core.db import Database
 from nexus.core.errors import NexusError
 from nexus.core.money import format_amount, iso_scale, parse_amount
 from nexus.ingest import domain, matching, repository
-from nexus.ledger.client import Account, BatchEntryCreate, LedgerClient, LedgerError, PostingIn
+from nexus.ledger.client import Account, LedgerClient, LedgerError
 
 DESCRIPTION_CHARS_MAX = 500  # the ledger's description limit
 PAYEE_CHARS_MAX = 200
@@ -170,30 +170,33 @@ async def post_lines(
     actor: Actor, *, lines: Sequence[Any], counter_id: uuid.UUID, key_batch_id: uuid.UUID
 ) -> list[uuid.UUID]:
     """Post bank lines as new ledger entries, all-or-nothing; return the entry ids."""
-    entries = [
-        BatchEntryCreate(
-            idempotency_key=domain.ledger_key(line.line_key, batch_id=key_batch_id),
-            date=line.date,
-            description=line.description[:DESCRIPTION_CHARS_MAX],
-            payee=line.payee[:PAYEE_CHARS_MAX] if line.payee else None,
-            reference=line.reference[:REFERENCE_CHARS_MAX] if line.reference else None,
-            metadata={"import_batch_id": str(line.batch_id), "bank_line_id": str(line.id)},
-            postings=[
-                PostingIn(
-                    account_id=line.account_id,
-                    amount=amount_text(line.amount_minor, line.currency),
-                    currency=line.currency,
-                ),
-                PostingIn(
-                    account_id=counter_id,
-                    amount=amount_text(-line.amount_minor, line.currency),
-                    currency=line.currency,
-                ),
+    counter = str(counter_id)
+    entries = []
+    for line in lines:
+        entry: dict[str, Any] = {
+            "idempotency_key": domain.ledger_key(line.line_key, batch_id=key_batch_id),
+            "date": line.date.isoformat(),
+            "description": line.description[:DESCRIPTION_CHARS_MAX],
+            "metadata": {"import_batch_id": str(line.batch_id), "bank_line_id": str(line.id)},
+            "postings": [
+                {
+                    "account_id": str(line.account_id),
+                    "amount": amount_text(line.amount_minor, line.currency),
+                    "currency": line.currency,
+                },
+                {
+                    "account_id": counter,
+                    "amount": amount_text(-line.amount_minor, line.currency),
+                    "currency": line.currency,
+                },
             ],
-        )
-        for line in lines
-    ]
-    result = await actor.ledger.post_batch(entries)
+        }
+        if line.payee:
+            entry["payee"] = line.payee[:PAYEE_CHARS_MAX]
+        if line.reference:
+            entry["reference"] = line.reference[:REFERENCE_CHARS_MAX]
+        entries.append(entry)
+    result = await actor.ledger.post_batch_rows(entries)
     return [item.id for item in result.items]
 
 
@@ -209,7 +212,7 @@ async def record_posted(
     await repository.set_lines(
         session,
         updates=[
-            {"line_id": line.id, "status": domain.LineStatus.POSTED, "entry_id": entry_id}
+            (line.id, domain.LineStatus.POSTED, entry_id)
             for line, entry_id in zip(lines, entry_ids, strict=True)
         ],
     )

@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from prometheus_client import Counter
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.config import Settings
@@ -292,11 +294,42 @@ async def post_entry(
     )
 
 
+async def _batch_body(request: Request) -> schemas.BatchCreate:
+    """Validate a batch straight from the request's bytes.
+
+    pydantic's JSON parser builds the models without the dicts of `json.loads` in
+    between; for ten thousand entries that is most of what reading the body costs.
+    """
+    raw = await request.body()
+    try:
+        return schemas.BatchCreate.model_validate_json(raw)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [
+                {**problem, "loc": ("body", *problem["loc"])}
+                for problem in error.errors(include_url=False, include_context=False)
+            ]
+        ) from None
+
+
+BatchBody = Annotated[schemas.BatchCreate, Depends(_batch_body)]
+
+
 @router.post(
-    "/entries/batch", response_model=schemas.BatchResult, status_code=status.HTTP_201_CREATED
+    "/entries/batch",
+    response_model=schemas.BatchResult,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/BatchCreate"}}
+            },
+        }
+    },
 )
 async def post_batch(
-    request: Request, body: schemas.BatchCreate, session: WriteSession, principal: Poster
+    request: Request, body: BatchBody, session: WriteSession, principal: Poster
 ) -> schemas.BatchResult:
     """Post up to 10,000 entries all-or-nothing, each with its own idempotency key."""
     limit = _settings(request).batch_entries_max
@@ -429,4 +462,10 @@ def _limit(request: Request, limit: int | None) -> int:
     return limit
 
 
-SERVICE = ServiceSpec(name="ledger", router=router, outbox=outbox, workers=(chain.run_sealer,))
+SERVICE = ServiceSpec(
+    name="ledger",
+    router=router,
+    outbox=outbox,
+    workers=(chain.run_sealer,),
+    documented_models=(schemas.BatchCreate,),
+)

@@ -6,11 +6,12 @@ server's error code.
 """
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import httpx
+import orjson
 
 from nexus.ledger import schemas
 
@@ -56,6 +57,10 @@ class LedgerClient:
             params=params,
             headers={**self._headers, **(headers or {})},
         )
+        return self._checked(response)
+
+    @staticmethod
+    def _checked(response: httpx.Response) -> Any:
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
@@ -137,6 +142,15 @@ class LedgerClient:
             headers=headers,
         )
         return schemas.Entry.model_validate(data)
+
+    async def post_batch_rows(self, entries: Sequence[Mapping[str, Any]]) -> schemas.BatchResult:
+        """Post entries given as plain JSON-ready dicts (the bulk path: no models built)."""
+        response = await self._http.post(
+            PREFIX + "/entries/batch",
+            content=orjson.dumps({"entries": entries}),
+            headers={**self._headers, "Content-Type": "application/json"},
+        )
+        return schemas.BatchResult.model_validate(self._checked(response))
 
     async def post_batch(self, entries: list[schemas.BatchEntryCreate]) -> schemas.BatchResult:
         """Post entries all-or-nothing, each under its own idempotency key."""

@@ -253,7 +253,7 @@ async def test_a_commit_interrupted_between_chunks_resumes_without_posting_twice
     tenant = await sign_up(client)
     accounts = await set_up_ledger(client, tenant)
     batch = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
-    real_post_batch = LedgerClient.post_batch
+    real_post_batch = LedgerClient.post_batch_rows
     calls = 0
 
     async def fail_on_second_chunk(self: LedgerClient, entries: Any) -> Any:
@@ -263,7 +263,7 @@ async def test_a_commit_interrupted_between_chunks_resumes_without_posting_twice
             raise LedgerError(503, "service_unavailable", "The ledger is restarting.", {})
         return await real_post_batch(self, entries)
 
-    monkeypatch.setattr(LedgerClient, "post_batch", fail_on_second_chunk)
+    monkeypatch.setattr(LedgerClient, "post_batch_rows", fail_on_second_chunk)
     interrupted = await commit(client, tenant, batch["id"])
     assert interrupted.status_code == 503, interrupted.text
     assert interrupted.json()["error"]["code"] == "ledger_unavailable"
@@ -272,7 +272,7 @@ async def test_a_commit_interrupted_between_chunks_resumes_without_posting_twice
     assert state["error"]["details"]["ledger_code"] == "service_unavailable"
     assert await balance(client, tenant, accounts["1010"]) == Decimal("2457.90")  # chunk one
 
-    monkeypatch.setattr(LedgerClient, "post_batch", real_post_batch)
+    monkeypatch.setattr(LedgerClient, "post_batch_rows", real_post_batch)
     resumed = await commit(client, tenant, batch["id"])
     assert resumed.status_code == 200, resumed.text
     assert resumed.json()["status"] == "committed"

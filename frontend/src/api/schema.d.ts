@@ -1370,16 +1370,25 @@ export interface components {
              * @example bank-2026-11-02-0001
              */
             idempotency_key: string;
-            /** Metadata */
-            metadata?: {
+            /**
+             * Metadata
+             * @default null
+             */
+            metadata: {
                 [key: string]: unknown;
             } | null;
-            /** Payee */
-            payee?: string | null;
+            /**
+             * Payee
+             * @default null
+             */
+            payee: string | null;
             /** Postings */
             postings: components["schemas"]["PostingIn"][];
-            /** Reference */
-            reference?: string | null;
+            /**
+             * Reference
+             * @default null
+             */
+            reference: string | null;
         };
         /**
          * BatchItem
@@ -4263,15 +4272,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchResult"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
