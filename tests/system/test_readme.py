@@ -27,7 +27,12 @@ def test_readme_tour_runs_against_a_real_server(tmp_path: Path) -> None:
             "http://127.0.0.1:8000", server.url
         )
         result = subprocess.run(
-            ["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False
+            ["bash", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=tmp_path,
         )
     finally:
         server.stop()
@@ -38,3 +43,5 @@ def test_readme_tour_runs_against_a_real_server(tmp_path: Path) -> None:
     report = re.search(r'"ok":true,"checked":(\d+),"unsealed":(\d+)', output)
     assert report, output
     assert int(report.group(1)) + int(report.group(2)) == 2  # sealed or queued, never broken
+    # The statement's salary and groceries are matched to the typed entries, not posted again.
+    assert "'posted': 1, 'matched': 2, 'proposed': 0, 'duplicates': 0" in output
