@@ -26,6 +26,7 @@ itself and is strict where it matters: every amount and date must be valid, and
 aggregates must be properly closed.
 """
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -200,6 +201,7 @@ class _Locator:
     body: str
     body_line: int
     starts: dict[int, int] = field(default_factory=dict)  # id(element) -> offset in body
+    newlines: list[int] = field(default_factory=list)  # offsets of "\n", for line numbers
 
     @classmethod
     def build(cls, root: Element, body: str, *, body_line: int) -> "_Locator":
@@ -209,13 +211,15 @@ class _Locator:
             elements = list(root.iter(tag))
             if len(offsets) == len(elements):
                 starts.update(zip(map(id, elements), offsets, strict=True))
-        return cls(body=body, body_line=body_line, starts=starts)
+        newlines = [match.start() for match in re.finditer("\n", body)]
+        return cls(body=body, body_line=body_line, starts=starts, newlines=newlines)
 
     def line(self, element: Element) -> int | None:
         offset = self.starts.get(id(element))
         if offset is None:
             return None
-        return _line_at(self.body, self.body_line, offset)
+        # Counting newlines from the start for every element would be quadratic.
+        return self.body_line + bisect.bisect_left(self.newlines, offset)
 
     def raw(self, element: Element) -> str:
         offset = self.starts.get(id(element))
