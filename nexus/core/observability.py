@@ -72,9 +72,20 @@ def configure_logging(*, level: str = "INFO", json: bool = True) -> None:
 class EdgeMiddleware:
     """Request id, body limit, security headers, access log and metrics."""
 
-    def __init__(self, app: ASGIApp, *, body_bytes_max: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        body_bytes_max: int,
+        upload_bytes_max: int | None = None,
+        upload_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.body_bytes_max = body_bytes_max
+        # Statement uploads may be far larger than any JSON body; their routes stream
+        # them to disk and check their own limit.
+        self.upload_bytes_max = upload_bytes_max or body_bytes_max
+        self.upload_prefixes = upload_prefixes
         self.log = structlog.get_logger("nexus.http")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,10 +93,17 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        limit = (
+            self.upload_bytes_max
+            if scope["path"].startswith(self.upload_prefixes) and self.upload_prefixes
+            else self.body_bytes_max
+        )
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:100] or str(new_id())
         # Restored on exit: an in-process call (the JWKS fetch) must not relabel its caller.
         with structlog.contextvars.bound_contextvars(request_id=request_id):
-            await self._handle(scope, receive, send, headers=headers, request_id=request_id)
+            await self._handle(
+                scope, receive, send, headers=headers, request_id=request_id, limit=limit
+            )
 
     async def _handle(
         self,
@@ -95,19 +113,20 @@ class EdgeMiddleware:
         *,
         headers: dict[bytes, bytes],
         request_id: str,
+        limit: int,
     ) -> None:
         declared_length = headers.get(b"content-length")
         if (
             declared_length is not None
             and declared_length.isdigit()
-            and int(declared_length) > self.body_bytes_max
+            and int(declared_length) > limit
         ):
             await _send_error(
                 send,
                 request_id,
                 413,
                 "payload_too_large",
-                f"The request body exceeds {self.body_bytes_max} bytes.",
+                f"The request body exceeds {limit} bytes.",
             )
             return
         status = 500
@@ -140,7 +159,7 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received_bytes += len(message.get("body", b""))
-                if received_bytes > self.body_bytes_max:
+                if received_bytes > limit:
                     raise _BodyTooLarge
             return message
 
@@ -168,7 +187,7 @@ class EdgeMiddleware:
                     request_id,
                     413,
                     "payload_too_large",
-                    f"The request body exceeds {self.body_bytes_max} bytes.",
+                    f"The request body exceeds {limit} bytes.",
                 )
         except Exception as error:  # the last line: a bug becomes a 500 with an id, not a trace
             status = 500

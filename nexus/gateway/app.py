@@ -131,7 +131,12 @@ def create_app(
     app.state.settings = settings
     app.state.dispatcher = Dispatcher()
     install_error_handlers(app)
-    app.add_middleware(EdgeMiddleware, body_bytes_max=settings.request_body_bytes_max)
+    app.add_middleware(
+        EdgeMiddleware,
+        body_bytes_max=settings.request_body_bytes_max,
+        upload_bytes_max=settings.import_bytes_max,
+        upload_prefixes=(f"{API_PREFIX}/imports",),
+    )
     documented = APIRouter()
     for spec in specs:
         for path, router in spec.routers():

@@ -636,5 +636,6 @@ SERVICE = ServiceSpec(
     name="ingest",
     router=imports_router,
     outbox=outbox,
+    workers=(imports.recover_interrupted,),
     mounts=(("imports", imports_router), ("reconciliation", reconciliation_router)),
 )

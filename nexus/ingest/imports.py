@@ -20,18 +20,21 @@ leaves no lines, a commit interrupted half-way stays `committing` and finishes w
 committed again (the ledger replays what it already posted), or can be undone.
 """
 
+import asyncio
 import dataclasses
 import hashlib
 import io
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
 
 from nexus.core.clock import utc_now
+from nexus.core.config import Settings
+from nexus.core.db import Database
 from nexus.core.errors import NexusError
 from nexus.core.events import event_row
 from nexus.core.ids import new_id
@@ -116,6 +119,7 @@ async def create_batch(
                 "warnings": [],
                 "created_by": actor.user_id,
                 "created_at": utc_now(),
+                "updated_at": utc_now(),
             },
         )
     return batch_id
@@ -662,3 +666,58 @@ async def undo_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
             ],
             table=outbox,
         )
+
+
+# --- interrupted jobs --------------------------------------------------------------------
+
+STALE_AFTER = timedelta(minutes=10)
+RECOVERY_INTERVAL_SECONDS = 60.0
+
+
+async def recover_interrupted(database: Database, _settings: Settings) -> None:
+    """Say so on batches whose job died with its process (a restart, a kill).
+
+    A parse that stopped leaves a partial preview: its lines go and the batch fails,
+    to be uploaded again. A commit that stopped stays `committing` and resumes when
+    committed again; it only gets an error saying so. Jobs touch their batch at every
+    chunk, so a batch quiet for `STALE_AFTER` has no job left.
+    """
+    while True:
+        try:
+            await recover_once(database, now=utc_now())
+        except Exception:  # a probe loop: log and try again later
+            log.exception("import_recovery_failed")
+        await asyncio.sleep(RECOVERY_INTERVAL_SECONDS)
+
+
+async def recover_once(database: Database, *, now: datetime) -> int:
+    """Mark the batches whose job is gone; return how many."""
+    async with database.transaction() as session:
+        stale = await repository.stale_batches(
+            session,
+            statuses=[domain.BatchStatus.PARSING, domain.BatchStatus.COMMITTING],
+            before=now - STALE_AFTER,
+        )
+        for batch in stale:
+            if batch.status == domain.BatchStatus.PARSING:
+                await repository.delete_lines(session, batch_id=batch.id)
+                values: dict[str, Any] = {
+                    "status": domain.BatchStatus.FAILED,
+                    "error": {
+                        "code": "import_interrupted",
+                        "message": "Reading the file was interrupted; upload it again.",
+                        "details": {},
+                    },
+                }
+            elif batch.error is None:
+                values = {
+                    "error": {
+                        "code": "import_interrupted",
+                        "message": "The commit was interrupted; commit again to finish it.",
+                        "details": {},
+                    }
+                }
+            else:
+                continue
+            await repository.update_batch(session, batch_id=batch.id, values=values)
+    return len(stale)

@@ -59,8 +59,10 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import gc
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -267,9 +269,11 @@ def word_credit(entry_word: str, bank_word: str) -> float:
 
 
 class _Text(NamedTuple):
+    id: int
     words: tuple[str, ...]
     word_keys: tuple[str, ...]  # the key of each word
     keys: frozenset[str]
+    weights: tuple[float, ...]  # of each word; 0.0 for words no entry text uses
 
 
 class TextModel:
@@ -278,6 +282,7 @@ class TextModel:
     def __init__(self, entry_texts: Iterable[str]) -> None:
         self._texts: dict[str, _Text] = {}
         self._word_keys: dict[str, str] = {}
+        self._weight: dict[str, float] = {}
         distinct = {self.text(text).words for text in entry_texts}
         document_frequency: dict[str, int] = defaultdict(int)
         for words in distinct:
@@ -288,11 +293,12 @@ class TextModel:
             for word, count in document_frequency.items()
         }
         self._weight_unknown = math.log(1 + max(1, len(distinct))) ** 2  # rarer than any
+        self._texts.clear()  # made before the weights were known
         self._credit: dict[tuple[str, str], float] = {}
-        self._similarity: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        self._similarity: dict[tuple[int, int], int] = {}
 
     def text(self, raw: str) -> _Text:
-        """The cleaned words of `raw` with their keys (cached)."""
+        """The cleaned words of `raw` with their keys and weights (cached)."""
         found = self._texts.get(raw)
         if found is None:
             words = tuple(clean_text(raw).split())
@@ -302,20 +308,23 @@ class TextModel:
                 if key is None:
                     key = self._word_keys[word] = word_key(word)
                 word_keys.append(key)
-            found = self._texts[raw] = _Text(words, tuple(word_keys), frozenset(word_keys))
+            weights = tuple(self._weight.get(word, 0.0) for word in words)
+            found = _Text(len(self._texts), words, tuple(word_keys), frozenset(word_keys), weights)
+            self._texts[raw] = found
         return found
 
     def similarity(self, bank: _Text, entry: _Text) -> int:
         """0-100: how much of the entry text the bank text shows, rare words counting more."""
         if bank.keys.isdisjoint(entry.keys):
             return 0
-        cache_key = (bank.words, entry.words)
-        found = self._similarity.get(cache_key)
+        found = self._similarity.get((bank.id, entry.id))
         if found is None:
-            found = self._similarity[cache_key] = self._compute(bank, entry)
+            found = self._similarity[(bank.id, entry.id)] = self._compute(bank, entry)
         return found
 
     def _best_credit(self, word: str, key: str, others: _Text) -> float:
+        if word in others.words:
+            return 1.0
         best = 0.0
         for other, other_key in zip(others.words, others.word_keys, strict=True):
             if other_key == key:
@@ -326,19 +335,18 @@ class TextModel:
         return best
 
     def _compute(self, bank: _Text, entry: _Text) -> int:
-        weight, unknown = self._weight, self._weight_unknown
+        unknown = self._weight_unknown
         total = shown = 0.0
-        for word, key in zip(entry.words, entry.word_keys, strict=True):
-            word_weight = weight.get(word, unknown)
-            total += word_weight
-            shown += word_weight * self._best_credit(word, key, bank)
+        for word, key, weight in zip(entry.words, entry.word_keys, entry.weights, strict=True):
+            weight = weight or unknown
+            total += weight
+            shown += weight * self._best_credit(word, key, bank)
         coverage = shown / total
         known_total = explained = 0.0
-        for word, key in zip(bank.words, bank.word_keys, strict=True):
-            word_weight = weight.get(word, 0.0)  # words no entry uses cannot be explained
-            if word_weight:
-                known_total += word_weight
-                explained += word_weight * self._best_credit(word, key, entry)
+        for word, key, weight in zip(bank.words, bank.word_keys, bank.weights, strict=True):
+            if weight:  # words no entry uses cannot be explained
+                known_total += weight
+                explained += weight * self._best_credit(word, key, entry)
         if known_total:
             share = explained / known_total
             coverage = ENTRY_COVERAGE_SHARE * coverage + (1 - ENTRY_COVERAGE_SHARE) * share
@@ -360,6 +368,10 @@ def fee_allowed(*, entry_minor: int, fee_minor: int, pattern: FeePattern) -> boo
     A percentage fee may be rounded either way (less than one minor unit off); a fixed
     or capped fee must be exact.
     """
+    return _fee_fits(entry_minor, fee_minor, pattern)
+
+
+def _fee_fits(entry_minor: int, fee_minor: int, pattern: FeePattern) -> bool:
     if entry_minor <= 0 or fee_minor <= 0:
         return False
     scale = BASIS_POINTS_PER_UNIT
@@ -386,7 +398,7 @@ def fee_entry_amounts(*, bank_minor: int, pattern: FeePattern) -> list[tuple[int
     return [
         (entry_minor, bank_minor - entry_minor)
         for entry_minor in guesses
-        if fee_allowed(entry_minor=entry_minor, fee_minor=bank_minor - entry_minor, pattern=pattern)
+        if _fee_fits(entry_minor, bank_minor - entry_minor, pattern)
     ]
 
 
@@ -537,10 +549,9 @@ class _Index:
         return found
 
 
-def _keys(item: MatchBankLine | MatchEntry, texts: TextModel) -> frozenset[str]:
+def _keys(text: _Text, reference: str | None) -> frozenset[str]:
     """The word keys of an item's text, and its reference marked with "#"."""
-    keys = texts.text(item.text).keys
-    return keys | {"#" + item.reference} if item.reference else keys
+    return text.keys | {"#" + reference} if reference else text.keys
 
 
 def _slice(bucket: _DateIndex, *, first_ordinal: int, last_ordinal: int) -> range:
@@ -571,8 +582,13 @@ class _PairSearch:
         self.lines, self.entries, self.texts, self.settings = lines, entries, texts, settings
         self.line_texts = [texts.text(line.text) for line in lines]
         self.entry_texts = [texts.text(entry.text) for entry in entries]
-        self.line_keys = [_keys(line, texts) for line in lines]
-        self.entry_keys = [_keys(entry, texts) for entry in entries]
+        self.line_keys = [
+            _keys(text, line.reference) for text, line in zip(self.line_texts, lines, strict=True)
+        ]
+        self.entry_keys = [
+            _keys(text, entry.reference)
+            for text, entry in zip(self.entry_texts, entries, strict=True)
+        ]
         self.entry_index = _Index(
             entries, keys=self.entry_keys, by_amount=True, keyed_min=PAIR_SCAN_MAX
         )
@@ -679,7 +695,7 @@ class _PairSearch:
                     shared.append(entry)
                 elif blind_max:
                     blind.append((-points[bucket.ordinals[place] - first], entry))
-            return shared, [entry for _, entry in sorted(blind)[:blind_max]]
+            return shared, [] if shared else [entry for _, entry in sorted(blind)[:blind_max]]
         common = self.entry_index.keyed(
             currency=bank.currency,
             value=lookup.entry_minor,
@@ -687,6 +703,8 @@ class _PairSearch:
             first=first,
             last=ordinal + window,
         )
+        if common:
+            return sorted(common)[: self.settings.candidates_per_line_max], []
         nearest = self.entry_index.nearest(
             currency=bank.currency,
             value=lookup.entry_minor,
@@ -698,7 +716,7 @@ class _PairSearch:
             count=blind_max,
             scan_max=self.settings.candidates_per_line_max,
         )
-        return sorted(common)[: self.settings.candidates_per_line_max], [e for _, e in nearest]
+        return [], [entry for _, entry in nearest]
 
     def learn_date_points(self, pairs: dict[tuple[int, int], _Pair]) -> None:
         """Learn how many days the bank books after the entry from the pairs that stand
@@ -787,46 +805,54 @@ class _HiddenRivals:
         out of the pair list (blind ones past the closest few) count here."""
         search = self.search
         line, entry = search.lines[held.line], search.entries[held.entry]
-        window = search.settings.date_window_days
         best = -math.inf
-        for index, amount_minor, center, scores in (
-            (
+        if self.free_entries.bucket(line.currency, entry.amount_minor) is not None:
+            best = self._nearest(
                 self.free_entries,
+                line.currency,
                 entry.amount_minor,
                 line.date.toordinal(),
                 search.date_points_by_entry_offset,
-            ),
-            (
-                self.free_lines,
-                line.amount_minor,
-                entry.date.toordinal(),
-                search.date_points_by_delta,
-            ),
+            )
+        if self.free_lines.bucket(line.currency, line.amount_minor) is not None:
+            best = max(
+                best,
+                self._nearest(
+                    self.free_lines,
+                    line.currency,
+                    line.amount_minor,
+                    entry.date.toordinal(),
+                    search.date_points_by_delta,
+                ),
+            )
+        return held.base_points + best
+
+    def _nearest(
+        self, index: _Index, currency: str, amount_minor: int, center: int, scores: list[float]
+    ) -> float:
+        window = self.search.settings.date_window_days
+        for score, _ in index.nearest(
+            currency=currency,
+            value=amount_minor,
+            center=center,
+            first=center - window,
+            last=center + window,
+            scores=scores,
+            count=1,
+            scan_max=self.search.settings.candidates_per_line_max,
         ):
-            if index.bucket(line.currency, amount_minor) is None:
-                continue
-            for score, _ in index.nearest(
-                currency=line.currency,
-                value=amount_minor,
-                center=center,
-                first=center - window,
-                last=center + window,
-                scores=scores,
-                count=1,
-                scan_max=search.settings.candidates_per_line_max,
-            ):
-                best = max(best, held.base_points + score)
-        return best
+            return score
+        return -math.inf
 
 
 def _span_days(entries: Sequence[MatchEntry], *, window_days: int) -> dict[str, int]:
-    """Days between the first and last entry of each currency, at least one window."""
+    """Days between the first and last entry of each currency (in canonical order), at
+    least one window."""
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     for entry in entries:
-        ordinal = entry.date.toordinal()
-        first[entry.currency] = min(first.get(entry.currency, ordinal), ordinal)
-        last[entry.currency] = max(last.get(entry.currency, ordinal), ordinal)
+        first.setdefault(entry.currency, entry.date.toordinal())
+        last[entry.currency] = entry.date.toordinal()
     return {
         currency: max(last[currency] - first[currency] + 1, 2 * window_days + 1)
         for currency in first
@@ -944,8 +970,13 @@ def _confidence(
     return round(confidence, CONFIDENCE_DECIMALS), ambiguous
 
 
+@functools.cache
+def _reason(name: str, value: int, unit: str = "") -> str:
+    return f"{name}_{value}{unit}"
+
+
 def _gap_reason(gap: float) -> str:
-    return "no_rival" if math.isinf(gap) else f"rival_gap_{round(100 * gap)}"
+    return "no_rival" if math.isinf(gap) else _reason("rival_gap", round(100 * gap))
 
 
 def _pair_match(
@@ -958,10 +989,13 @@ def _pair_match(
 ) -> Match:
     reasons = ["amount_equal"] if pair.fee_pattern is None else [fee_reason(pair.fee_pattern)]
     if pair.fee_pattern is not None:
-        reasons.append(f"fee_minor_{pair.fee_minor}")
+        reasons.append(_reason("fee_minor", pair.fee_minor))
     if pair.reference_equal:
         reasons.append("reference_equal")
-    reasons += [f"date_delta_{pair.delta_days}d", f"text_similarity_{pair.similarity}"]
+    reasons += [
+        _reason("date_delta", pair.delta_days, "d"),
+        _reason("text_similarity", pair.similarity),
+    ]
     if pair.rarity >= RARE_AMOUNT_RARITY_MIN:
         reasons.append("amount_rare")
     exact = pair.fee_pattern is None and pair.delta_days == 0 and pair.reference_equal
@@ -1275,7 +1309,7 @@ def _canonical(items: Sequence[_Item], what: str) -> list[_Item]:
         if item.id in seen:
             raise DuplicateMatchId(f"two {what} share the id {item.id!r}")
         seen.add(item.id)
-    return sorted(items, key=lambda item: (item.currency, item.date, item.amount_minor, item.id))
+    return sorted(items, key=operator.attrgetter("currency", "date", "amount_minor", "id"))
 
 
 @contextlib.contextmanager

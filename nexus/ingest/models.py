@@ -70,9 +70,11 @@ import_batches = Table(
     Column("reconciliation_run_id", UUIDType, nullable=True),
     Column("created_by", UUIDType, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),  # a working job touches it often
     Column("committed_at", UTCDateTime, nullable=True),
     Column("undone_at", UTCDateTime, nullable=True),
     Index("ix_import_batches_org_created", "org_id", "created_at"),
+    Index("ix_import_batches_status_updated", "status", "updated_at"),
 )
 
 bank_lines = Table(

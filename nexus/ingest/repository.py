@@ -9,6 +9,7 @@ from sqlalchemy import Row, any_, bindparam, delete, func, insert, select, updat
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexus.core.clock import utc_now
 from nexus.ingest.models import (
     bank_lines,
     csv_profiles,
@@ -77,10 +78,22 @@ async def list_batches(session: AsyncSession, *, org_id: uuid.UUID, limit: int) 
 async def update_batch(
     session: AsyncSession, *, batch_id: uuid.UUID, values: Mapping[str, Any]
 ) -> None:
-    """Change a batch's status, counts or result."""
+    """Change a batch's status, counts or result (and note when it last moved)."""
     await session.execute(
-        update(import_batches).where(import_batches.c.id == batch_id).values(**values)
+        update(import_batches)
+        .where(import_batches.c.id == batch_id)
+        .values(updated_at=utc_now(), **values)
     )
+
+
+async def stale_batches(
+    session: AsyncSession, *, statuses: Sequence[str], before: datetime
+) -> list[Row[Any]]:
+    """Return batches of any org in `statuses` that no job touched since `before`."""
+    query = select(import_batches).where(
+        import_batches.c.status.in_(statuses), import_batches.c.updated_at < before
+    )
+    return list((await session.execute(query)).all())
 
 
 # --- bank lines --------------------------------------------------------------------------

@@ -1,14 +1,21 @@
 """Statement imports through the API: upload, preview, commit, duplicates, undo."""
 
+import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
 
+from nexus.core.clock import utc_now
 from nexus.gateway.app import create_app
+from nexus.ingest import imports
+from nexus.ingest.models import import_batches
 from nexus.ledger.client import LedgerClient, LedgerError
 from tests.conftest import PostgresDatabases, make_settings
 from tests.support import Tenant, entry, post, set_up_ledger, sign_up
@@ -232,18 +239,39 @@ async def test_another_organisations_import_is_404(client: httpx.AsyncClient) ->
     assert foreign_account.json()["error"]["code"] == "import_account_invalid"
 
 
+async def _app_with(
+    backend: str, tmp_path: Path, databases: PostgresDatabases, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = await make_settings(backend, tmp_path, databases)
+    application = create_app(settings.model_copy(update=overrides))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://nexus.test") as http:
+            yield http
+
+
 @pytest.fixture
 async def small_chunks(
     backend: str, tmp_path: Path, postgres_databases: PostgresDatabases
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A Nexus that stores and posts imports two lines at a time."""
-    settings = await make_settings(backend, tmp_path, postgres_databases)
-    settings = settings.model_copy(update={"import_chunk_lines": 2})
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://nexus.test") as http:
-            yield http
+    async for http in _app_with(backend, tmp_path, postgres_databases, import_chunk_lines=2):
+        yield http
+
+
+@pytest.fixture
+async def tight_limits(
+    backend: str, tmp_path: Path, postgres_databases: PostgresDatabases
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A Nexus taking JSON bodies up to 1 MiB and statements up to 8 MiB."""
+    async for http in _app_with(
+        backend,
+        tmp_path,
+        postgres_databases,
+        request_body_bytes_max=1024 * 1024,
+        import_bytes_max=8 * 1024 * 1024,
+    ):
+        yield http
 
 
 async def test_a_commit_interrupted_between_chunks_resumes_without_posting_twice(
@@ -282,3 +310,54 @@ async def test_a_commit_interrupted_between_chunks_resumes_without_posting_twice
         "/api/v1/ledger/entries", params={"account_id": accounts["1010"]}, headers=tenant.headers
     )
     assert len(verify.json()["items"]) == 6
+
+
+async def test_a_parse_or_commit_whose_process_died_is_marked_and_the_commit_resumes(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    parsing = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    committing = (await upload(client, tenant, accounts["1010"], CSV_LATE_NOVEMBER)).json()
+    database = app.state.databases["ingest"]
+    long_ago = utc_now() - timedelta(hours=1)
+    # What a killed process leaves behind: a batch half-way, untouched since.
+    async with database.transaction() as session:
+        for batch_id, status in ((parsing["id"], "parsing"), (committing["id"], "committing")):
+            await session.execute(
+                update(import_batches)
+                .where(import_batches.c.id == uuid.UUID(batch_id))
+                .values(status=status, updated_at=long_ago)
+            )
+    assert await imports.recover_once(database, now=utc_now()) >= 2
+
+    failed = (await client.get(f"/api/v1/imports/{parsing['id']}", headers=tenant.headers)).json()
+    assert (failed["status"], failed["error"]["code"]) == ("failed", "import_interrupted")
+    assert await lines_of(client, tenant, parsing["id"]) == []
+    waiting = (
+        await client.get(f"/api/v1/imports/{committing['id']}", headers=tenant.headers)
+    ).json()
+    assert (waiting["status"], waiting["error"]["code"]) == ("committing", "import_interrupted")
+    resumed = await commit(client, tenant, committing["id"])
+    assert resumed.json()["status"] == "committed"
+    assert resumed.json()["result"]["posted"] == 3
+
+
+async def test_uploads_have_their_own_size_limit_above_the_json_body_limit(
+    tight_limits: httpx.AsyncClient,
+) -> None:
+    client = tight_limits
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    row = "2026-10-{day:02d},Shop {n} " + "x" * 60 + ",-1.00\n"
+    rows = "".join(row.format(day=1 + n % 28, n=n) for n in range(40_000))
+    three_mb = ("Date,Description,Amount\n" + rows).encode()
+    accepted = await upload(client, tenant, accounts["1010"], three_mb)
+    assert accepted.status_code in (201, 202), accepted.text
+    too_big = await upload(client, tenant, accounts["1010"], three_mb * 3)
+    assert too_big.status_code == 413
+    json_body = {"entries": [{"note": "x" * 2_000_000}]}
+    refused = await client.post(
+        "/api/v1/ledger/entries/batch", json=json_body, headers=tenant.headers
+    )
+    assert refused.status_code == 413

@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("reconciliation_run_id", sa.Uuid(), nullable=True),
         sa.Column("created_by", sa.Uuid(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("committed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("undone_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batches")),
@@ -90,6 +91,9 @@ def upgrade() -> None:
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
         batch_op.create_index(
             "ix_import_batches_org_created", ["org_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_import_batches_status_updated", ["status", "updated_at"], unique=False
         )
 
     op.create_table(
@@ -257,6 +261,7 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_table("line_keys")
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
+        batch_op.drop_index("ix_import_batches_status_updated")
         batch_op.drop_index("ix_import_batches_org_created")
 
     op.drop_table("import_batches")

@@ -1,0 +1,383 @@
+"""The reconciliation matcher, with literal data and no database."""
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nexus.ingest import matching
+from nexus.ingest.matching import (
+    DuplicateMatchId,
+    FeePattern,
+    Match,
+    MatchBankLine,
+    MatchEntry,
+    MatchKind,
+    MatchSettings,
+    auto_accepted,
+    reconcile,
+)
+
+SETTINGS = MatchSettings()
+DAY = date(2026, 3, 2)
+
+
+def line(
+    id: str,
+    amount_minor: int,
+    text: str,
+    *,
+    days: int = 0,
+    currency: str = "EUR",
+    reference: str | None = None,
+) -> MatchBankLine:
+    return MatchBankLine(id, DAY + timedelta(days=days), amount_minor, currency, text, reference)
+
+
+def entry(
+    id: str,
+    amount_minor: int,
+    text: str,
+    *,
+    days: int = 0,
+    currency: str = "EUR",
+    reference: str | None = None,
+) -> MatchEntry:
+    return MatchEntry(id, DAY + timedelta(days=days), amount_minor, currency, text, reference)
+
+
+def pairs_of(matches: list[Match]) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
+    return {(match.bank_line_ids, match.entry_ids) for match in matches}
+
+
+def only(matches: list[Match]) -> Match:
+    assert len(matches) == 1, matches
+    return matches[0]
+
+
+def test_same_amount_day_and_reference_is_an_exact_match() -> None:
+    found = only(
+        reconcile(
+            [line("b1", -45_000, "SEPA TRANSFER ACME TOOLS", reference="RE-2026-0042")],
+            [entry("e1", -45_000, "Acme Tools", reference="RE-2026-0042")],
+            SETTINGS,
+        )
+    )
+    assert found.kind is MatchKind.EXACT
+    assert found.confidence == 1.0
+    assert {"amount_equal", "reference_equal", "date_delta_0d"} <= set(found.reasons)
+    assert auto_accepted(found, SETTINGS)
+
+
+def test_shifted_date_and_bank_style_payee_still_match_and_are_accepted() -> None:
+    found = only(
+        reconcile(
+            [line("b1", -2_599, "CARD PAYMENT AMZN Mktp DE*2K4", days=2)],
+            [entry("e1", -2_599, "Amazon")],
+            SETTINGS,
+        )
+    )
+    assert found.kind is MatchKind.FUZZY
+    assert "date_delta_2d" in found.reasons
+    similarity = next(int(r.rsplit("_", 1)[1]) for r in found.reasons if "similarity" in r)
+    assert similarity >= 70  # "amzn" stands for "amazon"; card codes cost nothing
+    assert auto_accepted(found, SETTINGS)
+
+
+def test_text_decides_between_entries_of_the_same_amount() -> None:
+    matches = reconcile(
+        [line("b1", -999, "CARD PAYMENT NETFLIX.COM", days=1)],
+        [entry("e-spotify", -999, "Spotify"), entry("e-netflix", -999, "Netflix")],
+        SETTINGS,
+    )
+    assert pairs_of(matches) == {(("b1",), ("e-netflix",))}
+
+
+def test_two_look_alike_entries_make_the_match_ambiguous_and_not_accepted() -> None:
+    found = only(
+        reconcile(
+            [line("b1", -1_299, "NETFLIX.COM", days=1)],
+            [entry("e1", -1_299, "Netflix"), entry("e2", -1_299, "Netflix")],
+            SETTINGS,
+        )
+    )
+    assert "ambiguous" in found.reasons
+    assert found.confidence <= SETTINGS.ambiguous_confidence_max
+    assert not auto_accepted(found, SETTINGS)
+
+
+def test_twin_lines_and_twin_entries_are_each_matched_once_and_left_for_review() -> None:
+    matches = reconcile(
+        [line("b1", -450, "STARBUCKS 1234"), line("b2", -450, "STARBUCKS 1234")],
+        [entry("e1", -450, "Starbucks"), entry("e2", -450, "Starbucks")],
+        SETTINGS,
+    )
+    assert len(matches) == 2
+    assert sorted(m.bank_line_ids[0] for m in matches) == ["b1", "b2"]
+    assert sorted(m.entry_ids[0] for m in matches) == ["e1", "e2"]
+    assert not any(auto_accepted(match, SETTINGS) for match in matches)
+
+
+def test_card_fx_fee_matches_as_fee_below_exact_confidence() -> None:
+    found = only(
+        reconcile(
+            [line("b1", -10_150, "CARD PAYMENT HOTEL LISBOA", days=2)],
+            [entry("e1", -10_000, "Hotel Lisboa")],
+            SETTINGS,
+        )
+    )
+    assert found.kind is MatchKind.FEE
+    assert {"fee_1.5pct", "fee_minor_150"} <= set(found.reasons)
+    assert found.confidence < 1.0
+
+
+def test_fixed_atm_fee_matches_as_fee() -> None:
+    found = only(
+        reconcile(
+            [line("b1", -5_035, "ATM 4471 CASH", days=1)],
+            [entry("e1", -5_000, "ATM cash")],
+            SETTINGS,
+        )
+    )
+    assert found.kind is MatchKind.FEE
+    assert "fee_fixed_35" in found.reasons
+
+
+def test_one_deposit_of_three_receipts_is_one_to_many() -> None:
+    found = only(
+        reconcile(
+            [line("b1", 8_250, "CASH DEPOSIT BRANCH 12", days=4)],
+            [
+                entry("e1", 1_500, "Receipt R-0001 Meyer"),
+                entry("e2", 2_750, "Receipt R-0002 Okafor", days=1),
+                entry("e3", 4_000, "Receipt R-0003 Lindqvist", days=2),
+            ],
+            SETTINGS,
+        )
+    )
+    assert found.kind is MatchKind.ONE_TO_MANY
+    assert found.bank_line_ids == ("b1",)
+    assert sorted(found.entry_ids) == ["e1", "e2", "e3"]
+    assert "group_size_3" in found.reasons
+
+
+def test_payment_split_in_two_bank_lines_is_many_to_one() -> None:
+    found = only(
+        reconcile(
+            [
+                line("b1", -70_000, "SEPA TRANSFER ACME TOOLS RE 4711 PART 1/2", days=1),
+                line("b2", -50_000, "SEPA TRANSFER ACME TOOLS RE 4711 PART 2/2", days=3),
+            ],
+            [entry("e1", -120_000, "Acme Tools invoice 4711")],
+            SETTINGS,
+        )
+    )
+    assert found.kind is MatchKind.MANY_TO_ONE
+    assert sorted(found.bank_line_ids) == ["b1", "b2"]
+    assert found.entry_ids == ("e1",)
+
+
+def test_other_currency_is_never_matched() -> None:
+    assert (
+        reconcile(
+            [line("b1", -1_000, "ACME TOOLS", currency="EUR", reference="R1")],
+            [entry("e1", -1_000, "Acme Tools", currency="USD", reference="R1")],
+            SETTINGS,
+        )
+        == []
+    )
+
+
+def test_amounts_apart_by_more_than_any_fee_do_not_match() -> None:
+    assert (
+        reconcile(
+            [line("b1", -10_500, "CARD PAYMENT HOTEL LISBOA")],  # 5 %, not 1.5 %
+            [entry("e1", -10_000, "Hotel Lisboa")],
+            SETTINGS,
+        )
+        == []
+    )
+
+
+def test_money_in_carries_no_fee() -> None:
+    assert (
+        reconcile(
+            [line("b1", 10_150, "HOTEL LISBOA REFUND")],
+            [entry("e1", 10_000, "Hotel Lisboa refund")],
+            SETTINGS,
+        )
+        == []
+    )
+
+
+def test_dates_outside_the_window_do_not_match() -> None:
+    window = SETTINGS.date_window_days
+    assert (
+        reconcile(
+            [line("b1", -777, "ACME", days=window + 1)], [entry("e1", -777, "Acme")], SETTINGS
+        )
+        == []
+    )
+
+
+def test_each_line_and_entry_is_used_at_most_once() -> None:
+    matches = reconcile(
+        [line(f"b{n}", -2_000, "REWE MARKT 12", days=n) for n in range(3)],
+        [entry(f"e{n}", -2_000, "Rewe", days=n) for n in range(2)],
+        SETTINGS,
+    )
+    assert len(matches) == 2
+    ids = [i for match in matches for i in (*match.bank_line_ids, *match.entry_ids)]
+    assert len(ids) == len(set(ids))
+
+
+def test_empty_inputs_match_nothing() -> None:
+    assert reconcile([], [], SETTINGS) == []
+    assert reconcile([line("b1", -100, "X")], [], SETTINGS) == []
+    assert reconcile([], [entry("e1", -100, "X")], SETTINGS) == []
+
+
+def test_duplicate_ids_are_refused() -> None:
+    with pytest.raises(DuplicateMatchId):
+        reconcile([line("b1", -1, "A"), line("b1", -2, "B")], [], SETTINGS)
+
+
+def mixed_book() -> tuple[list[MatchBankLine], list[MatchEntry]]:
+    """A small month: unique payments, look-alikes, a fee, a split and a deposit."""
+    lines = [
+        line(f"b{n}", -1_000 - 37 * n, f"CARD PAYMENT SHOP {n} GMBH", days=n % 7) for n in range(12)
+    ]
+    entries = [entry(f"e{n}", -1_000 - 37 * n, f"Shop {n}", days=n % 7 - 1) for n in range(12)]
+    lines += [line("b-twin1", -999, "NETFLIX.COM"), line("b-twin2", -999, "NETFLIX.COM", days=1)]
+    entries += [entry("e-twin1", -999, "Netflix"), entry("e-twin2", -999, "Netflix")]
+    lines += [line("b-fee", -20_300, "VISA HOTEL ROMA", days=2)]
+    entries += [entry("e-fee", -20_000, "Hotel Roma")]
+    lines += [line("b-p1", -30_000, "ACME PART 1"), line("b-p2", -12_500, "ACME PART 2", days=2)]
+    entries += [entry("e-split", -42_500, "Acme invoice")]
+    lines += [line("b-dep", 9_000, "CHEQUE DEPOSIT 2 ITEMS", days=3)]
+    entries += [entry("e-r1", 4_000, "Receipt 1"), entry("e-r2", 5_000, "Receipt 2", days=1)]
+    return lines, entries
+
+
+def test_the_result_does_not_depend_on_input_order() -> None:
+    lines, entries = mixed_book()
+    expected = reconcile(lines, entries, SETTINGS)
+    assert len(expected) >= 15
+    rng = random.Random(7)
+    for _ in range(5):
+        rng.shuffle(lines)
+        rng.shuffle(entries)
+        assert reconcile(lines, entries, SETTINGS) == expected
+
+
+def test_fee_inversion_finds_the_entry_amount() -> None:
+    fx = FeePattern(fixed_minor=0, percent_basis_points=150, max_minor=10_000)
+    assert (10_000, 150) in matching.fee_entry_amounts(bank_minor=10_150, pattern=fx)
+    assert matching.fee_entry_amounts(bank_minor=1_010_000, pattern=fx) == [(1_000_000, 10_000)]
+    atm = FeePattern(fixed_minor=35, percent_basis_points=0, max_minor=35)
+    assert matching.fee_entry_amounts(bank_minor=5_035, pattern=atm) == [(5_000, 35)]
+    assert not matching.fee_allowed(entry_minor=5_000, fee_minor=36, pattern=atm)
+
+
+def test_word_keys_tie_bank_abbreviations_to_names() -> None:
+    assert matching.word_key("amzn") == matching.word_key("amazon")
+    assert matching.word_key("4471") == "4471"
+    assert matching.clean_text("CARD PAYMENT AMZN Mktp DE*2K4") == "amzn mktp de 2k4"
+
+
+def test_settings_keep_ambiguous_matches_below_auto_acceptance() -> None:
+    with pytest.raises(ValueError, match="ambiguous"):
+        MatchSettings(auto_accept_confidence=0.7, ambiguous_confidence_max=0.75)
+    with pytest.raises(ValueError, match="fee"):
+        FeePattern(fixed_minor=0, percent_basis_points=0, max_minor=10)
+
+
+# --- properties ----------------------------------------------------------------------
+
+TEXTS = ("ACME TOOLS", "Acme Tools", "NETFLIX.COM", "Netflix", "REWE 12", "Rewe", "CASH DEPOSIT")
+AMOUNTS = (-999, -1_000, -1_015, -1_035, -2_000, -3_000, 999, 1_000, 2_000, 3_000)
+
+
+Row = tuple[date, int, str, str, str | None]  # date, amount, currency, text, reference
+
+
+@st.composite
+def books(draw: st.DrawFn) -> tuple[list[MatchBankLine], list[MatchEntry]]:
+    def rows() -> list[Row]:
+        return [
+            (
+                DAY + timedelta(days=draw(st.integers(min_value=0, max_value=8))),
+                draw(st.sampled_from(AMOUNTS)),
+                draw(st.sampled_from(("EUR", "EUR", "USD"))),
+                draw(st.sampled_from(TEXTS)),
+                draw(st.sampled_from((None, None, "R1", "R2"))),
+            )
+            for _ in range(draw(st.integers(min_value=0, max_value=12)))
+        ]
+
+    lines = [MatchBankLine(f"b{n}", *row) for n, row in enumerate(rows())]
+    entries = [MatchEntry(f"e{n}", *row) for n, row in enumerate(rows())]
+    return lines, entries
+
+
+def check_amounts(
+    match: Match, lines: dict[str, MatchBankLine], entries: dict[str, MatchEntry]
+) -> None:
+    bank = [lines[i] for i in match.bank_line_ids]
+    book = [entries[i] for i in match.entry_ids]
+    assert len({x.currency for x in bank} | {x.currency for x in book}) == 1
+    bank_minor = sum(item.amount_minor for item in bank)
+    book_minor = sum(item.amount_minor for item in book)
+    if match.kind is MatchKind.FEE:
+        assert len(bank) == len(book) == 1
+        assert bank_minor < 0
+        assert book_minor < 0
+        assert any(
+            matching.fee_allowed(
+                entry_minor=-book_minor, fee_minor=book_minor - bank_minor, pattern=p
+            )
+            for p in SETTINGS.fee_patterns
+        )
+        return
+    assert bank_minor == book_minor
+    if match.kind in (MatchKind.EXACT, MatchKind.FUZZY):
+        assert len(bank) == len(book) == 1
+    if match.kind is MatchKind.EXACT:
+        assert bank[0].date == book[0].date
+        assert bank[0].reference == book[0].reference
+    if match.kind is MatchKind.ONE_TO_MANY:
+        assert len(bank) == 1
+        assert 2 <= len(book) <= SETTINGS.group_max
+    if match.kind is MatchKind.MANY_TO_ONE:
+        assert len(book) == 1
+        assert 2 <= len(bank) <= SETTINGS.group_max
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(books())
+def test_no_id_is_used_twice_and_every_match_obeys_its_kind(
+    book: tuple[list[MatchBankLine], list[MatchEntry]],
+) -> None:
+    lines, entries = book
+    matches = reconcile(lines, entries, SETTINGS)
+    ids = [i for match in matches for i in (*match.bank_line_ids, *match.entry_ids)]
+    assert len(ids) == len(set(ids))
+    by_line, by_entry = {x.id: x for x in lines}, {x.id: x for x in entries}
+    for match in matches:
+        check_amounts(match, by_line, by_entry)
+        assert SETTINGS.min_confidence <= match.confidence <= 1.0
+        assert not (auto_accepted(match, SETTINGS) and "ambiguous" in match.reasons)
+
+
+@settings(max_examples=100, deadline=None)
+@given(books(), st.randoms(use_true_random=False))
+def test_shuffling_the_input_changes_nothing(
+    book: tuple[list[MatchBankLine], list[MatchEntry]], rng: random.Random
+) -> None:
+    lines, entries = book
+    expected = reconcile(lines, entries, SETTINGS)
+    rng.shuffle(lines)
+    rng.shuffle(entries)
+    assert reconcile(lines, entries, SETTINGS) == expected
