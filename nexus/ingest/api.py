@@ -249,15 +249,15 @@ async def upload(
     """Upload a statement (CSV, OFX/QFX, CAMT.053, MT940, QIF) and preview its lines."""
     actor = _actor(request, principal)
     account = await bank_account(actor, account_id)
-    csv = _profile_of(profile)
-    if csv is None and profile_id is not None:
+    given = _profile_of(profile)
+    if given is None and profile_id is not None:
         async with actor.database.reading() as session:
             saved = await repository.get_profile(
                 session, org_id=actor.org_id, profile_id=profile_id
             )
         if saved is None:
             raise InvalidProfileJson("No such saved CSV profile.")
-        csv = csv_profile(schemas.CsvProfileBody.model_validate(saved.profile))
+        given = csv_profile(schemas.CsvProfileBody.model_validate(saved.profile))
     spool = actor.settings.data_dir / "uploads" / f"{uuid.uuid4().hex}.upload"
     try:
         await _spool(file, spool, bytes_max=actor.settings.import_bytes_max)
@@ -279,7 +279,7 @@ async def upload(
                 batch_id=batch_id,
                 path=spool,
                 filename=file.filename,
-                profile=csv,
+                profile=given,
                 account_id=account.id,
                 currency=account.currency or "",
             )
@@ -361,7 +361,10 @@ async def csv_preview(
     ],
     account_id: Annotated[
         uuid.UUID | None,
-        Form(description="Use this account's saved profile.", examples=[schemas.ACCOUNT]),
+        Form(
+            description="The account the file is for: its currency, its saved profile.",
+            examples=[schemas.ACCOUNT],
+        ),
     ] = None,
     profile: Annotated[
         str | None, Form(description="A CSV profile as JSON.", examples=['{"delimiter": ";"}'])
@@ -369,6 +372,10 @@ async def csv_preview(
 ) -> schemas.CsvPreview:
     """Read the start of a CSV with a profile (given, saved for its header, or suggested)."""
     actor = _actor(request, principal)
+    if account_id is not None:
+        currency = (await bank_account(actor, account_id)).currency or ""
+    else:
+        currency = (await actor.ledger.settings()).base_currency
     head = await file.read(HEAD_BYTES)
     text = head.decode(imports.csv_encoding(head, None), errors="replace")
     text = text[: max(text.rfind("\n"), 0) + 1] or text
@@ -393,8 +400,7 @@ async def csv_preview(
     error: dict[str, Any] | None = None
     try:
         chosen.check_complete()
-        # The preview needs no currency; "XXX" is ISO 4217's "no currency" code.
-        sample = chosen if chosen.currency else dataclasses.replace(chosen, currency="XXX")
+        sample = chosen if chosen.currency else dataclasses.replace(chosen, currency=currency)
         parsed = iter_csv_lines(text.splitlines(keepends=True), sample)
         for index, line in zip(range(PREVIEW_ROWS), parsed, strict=False):
             lines.append(

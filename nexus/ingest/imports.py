@@ -21,6 +21,7 @@ committed again (the ledger replays what it already posted), or can be undone.
 """
 
 import asyncio
+import csv
 import dataclasses
 import hashlib
 import io
@@ -225,7 +226,12 @@ async def _parse_into(
     used_profile: CsvProfile | None = None
     if statement_format is StatementFormat.CSV:
         encoding = csv_encoding(head, profile)
-        used_profile = _complete_profile(head.decode(encoding, errors="replace"), profile, currency)
+        head_text = head.decode(encoding, errors="replace")
+        if profile is None:
+            profile = await _saved_profile(actor, account_id=account_id, head_text=head_text)
+            if profile is not None:
+                warnings.append("read with the CSV profile saved for this account and header")
+        used_profile = _complete_profile(head_text, profile, currency)
         counter = _ByteCounter(path)
         text = io.TextIOWrapper(io.BufferedReader(counter), encoding=encoding, newline="")
         lines: Iterator[BankLine] = _decoded(iter_csv_lines(text, used_profile, warnings=warnings))
@@ -268,6 +274,29 @@ async def _parse_into(
                 values[f"{prefix}_minor"] = balance.amount_minor
     async with actor.database.transaction() as session:
         await repository.update_batch(session, batch_id=batch_id, values=values)
+
+
+async def _saved_profile(
+    actor: Actor, *, account_id: uuid.UUID, head_text: str
+) -> CsvProfile | None:
+    """The profile saved for this account and this file's header, if there is one."""
+    sample = head_text.splitlines()[:1]
+    if not sample:
+        return None
+    delimiter = max(",;\t|", key=sample[0].count)
+    header = next(csv.reader(sample, delimiter=delimiter), [])
+    async with actor.database.reading() as session:
+        saved = await repository.profile_for_header(
+            session,
+            org_id=actor.org_id,
+            account_id=account_id,
+            signature=domain.header_signature(header),
+        )
+    if saved is None:
+        return None
+    values = dict(saved.profile)
+    values["description_columns"] = tuple(values.get("description_columns") or ())
+    return CsvProfile(**values)
 
 
 def _decoded(lines: Iterator[BankLine]) -> Iterator[BankLine]:

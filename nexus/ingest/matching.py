@@ -323,8 +323,6 @@ class TextModel:
         return found
 
     def _best_credit(self, word: str, key: str, others: _Text) -> float:
-        if word in others.words:
-            return 1.0
         best = 0.0
         for other, other_key in zip(others.words, others.word_keys, strict=True):
             if other_key == key:
@@ -337,16 +335,19 @@ class TextModel:
     def _compute(self, bank: _Text, entry: _Text) -> int:
         unknown = self._weight_unknown
         total = shown = 0.0
+        bank_words = bank.words
         for word, key, weight in zip(entry.words, entry.word_keys, entry.weights, strict=True):
             weight = weight or unknown
             total += weight
-            shown += weight * self._best_credit(word, key, bank)
+            shown += weight if word in bank_words else weight * self._best_credit(word, key, bank)
         coverage = shown / total
         known_total = explained = 0.0
         for word, key, weight in zip(bank.words, bank.word_keys, bank.weights, strict=True):
             if weight:  # words no entry uses cannot be explained
                 known_total += weight
-                explained += weight * self._best_credit(word, key, entry)
+                explained += (
+                    weight if word in entry.words else weight * self._best_credit(word, key, entry)
+                )
         if known_total:
             share = explained / known_total
             coverage = ENTRY_COVERAGE_SHARE * coverage + (1 - ENTRY_COVERAGE_SHARE) * share
@@ -933,28 +934,30 @@ def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[tuple[int,
     """For each held pair, the evidence its best alternative would lose (inf: none)."""
     gaps = dict.fromkeys(((p.line, p.entry) for p in assignment.of_line.values()), math.inf)
     hidden = search.hidden_rivals(assignment.of_line)
-
-    def narrow(pair: _Pair, gap: float) -> None:
-        key = (pair.line, pair.entry)
-        gaps[key] = min(gaps[key], gap)
-
-    for held in assignment.of_line.values():
-        narrow(held, held.evidence - hidden.evidence(held))
+    of_line, of_entry = assignment.of_line, assignment.of_entry
+    for held in of_line.values():
+        gap = gaps[(held.line, held.entry)]
+        # A rival left out of the pairs has no text and no reference: skip the search
+        # when even the best such rival could not come close.
+        if held.evidence - held.base_points - DATE_POINTS_MAX < DISTINCT_GAP_FULL:
+            gap = min(gap, held.evidence - hidden.evidence(held))
         for option in assignment.line_options[held.line]:
             if option is held:
                 continue
-            if option.entry not in assignment.of_entry:
-                narrow(held, held.evidence - option.evidence)
+            if option.entry not in of_entry:
+                gap = min(gap, held.evidence - option.evidence)
                 continue
             partner = assignment.swap_partner(held, option)
             if partner is not None:
                 other, crossed = partner
                 loss = held.evidence + other.evidence - option.evidence - crossed.evidence
-                narrow(held, loss)
-                narrow(other, loss)
+                gap = min(gap, loss)
+                other_key = (other.line, other.entry)
+                gaps[other_key] = min(gaps[other_key], loss)
         for option in assignment.entry_options[held.entry]:
-            if option.line not in assignment.of_line:
-                narrow(held, held.evidence - option.evidence)
+            if option.line not in of_line:
+                gap = min(gap, held.evidence - option.evidence)
+        gaps[(held.line, held.entry)] = gap
     return gaps
 
 
@@ -976,7 +979,9 @@ def _reason(name: str, value: int, unit: str = "") -> str:
 
 
 def _gap_reason(gap: float) -> str:
-    return "no_rival" if math.isinf(gap) else _reason("rival_gap", round(100 * gap))
+    if gap >= DISTINCT_GAP_FULL:
+        return "no_rival"  # none, or none within DISTINCT_GAP_FULL
+    return _reason("rival_gap", round(100 * gap))
 
 
 def _pair_match(

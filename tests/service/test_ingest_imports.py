@@ -1,5 +1,6 @@
 """Statement imports through the API: upload, preview, commit, duplicates, undo."""
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -361,3 +362,50 @@ async def test_uploads_have_their_own_size_limit_above_the_json_body_limit(
         "/api/v1/ledger/entries/batch", json=json_body, headers=tenant.headers
     )
     assert refused.status_code == 413
+
+
+async def test_a_saved_csv_profile_reads_the_next_file_with_the_same_header(
+    client: httpx.AsyncClient,
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    export = b"A;B;C\n03.11.26;Corner Market;-42,10\n05.11.26;Isar Fitness;-1.029,90\n"
+    unreadable = await upload(client, tenant, accounts["1010"], export)
+    assert unreadable.status_code == 422
+    assert "CSV profile" in unreadable.json()["error"]["message"]
+    mapping = {
+        "delimiter": ";",
+        "date_column": "A",
+        "date_format": "%d.%m.%y",
+        "amount_column": "C",
+        "decimal_separator": ",",
+        "thousands_separator": ".",
+        "description_columns": ["B"],
+    }
+    preview = await client.post(
+        "/api/v1/imports/csv-preview",
+        files={"file": ("export.csv", export, "text/csv")},
+        data={"profile": json.dumps(mapping), "account_id": accounts["1010"]},
+        headers=tenant.headers,
+    )
+    assert preview.status_code == 200, preview.text
+    assert [line["amount"] for line in preview.json()["lines"]] == ["-42.10", "-1029.90"]
+    saved = await client.post(
+        "/api/v1/imports/profiles",
+        json={
+            "account_id": accounts["1010"],
+            "name": "Sparkasse",
+            "header": ["A", "B", "C"],
+            "profile": mapping,
+        },
+        headers=tenant.headers,
+    )
+    assert saved.status_code == 201, saved.text
+    readable = await upload(client, tenant, accounts["1010"], export)
+    assert readable.status_code == 201, readable.text
+    assert readable.json()["lines_total"] == 2
+    lines = await lines_of(client, tenant, readable.json()["id"])
+    assert [(line["date"], line["amount"]) for line in lines] == [
+        ("2026-11-03", "-42.10"),
+        ("2026-11-05", "-1029.90"),
+    ]

@@ -1431,7 +1431,7 @@ export interface components {
         Body_csv_preview_api_v1_imports_csv_preview_post: {
             /**
              * Account Id
-             * @description Use this account's saved profile.
+             * @description The account the file is for: its currency, its saved profile.
              * @example 01936f0e-0000-7000-8000-000000001010
              */
             account_id?: string | null;
