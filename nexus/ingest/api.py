@@ -380,14 +380,14 @@ async def csv_preview(
     text = head.decode(imports.csv_encoding(head, None), errors="replace")
     text = text[: max(text.rfind("\n"), 0) + 1] or text
     chosen = _profile_of(profile)
-    rows = list(csv.reader(text.splitlines()[: PREVIEW_ROWS + 1]))
-    if chosen is None and account_id is not None and rows:
+    header_row = imports.header_of(text)
+    if chosen is None and account_id is not None and header_row:
         async with actor.database.reading() as session:
             saved = await repository.profile_for_header(
                 session,
                 org_id=actor.org_id,
                 account_id=account_id,
-                signature=domain.header_signature(rows[0]),
+                signature=domain.header_signature(header_row),
             )
         if saved is not None:
             chosen = csv_profile(schemas.CsvProfileBody.model_validate(saved.profile))
@@ -558,16 +558,29 @@ async def open_lines(
     principal: Reader,
     account_id: uuid.UUID,
     line_status: Annotated[str, Query(alias="status")] = "unmatched",
+    ids: Annotated[
+        list[uuid.UUID] | None, Query(max_length=1000, description="Only these lines.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> schemas.BankLineList:
     """An account's bank lines of one status (default: unmatched), oldest first."""
-    rows = await repository.account_lines(
-        session,
-        org_id=principal.org_id,
-        account_id=account_id,
-        date_from=None,
-        date_to=None,
-        statuses=[line_status],
-    )
+    if ids:
+        rows = [
+            row
+            for row in await repository.lines_by_id(session, org_id=principal.org_id, line_ids=ids)
+            if row.account_id == account_id
+        ]
+        rows.sort(key=lambda row: (row.date, row.line_number))
+    else:
+        rows = await repository.account_lines(
+            session,
+            org_id=principal.org_id,
+            account_id=account_id,
+            date_from=None,
+            date_to=None,
+            statuses=[line_status],
+            limit=limit,
+        )
     return schemas.BankLineList(items=[render_line(row) for row in rows], next_cursor=None)
 
 

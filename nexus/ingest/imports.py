@@ -276,15 +276,24 @@ async def _parse_into(
         await repository.update_batch(session, batch_id=batch_id, values=values)
 
 
+def header_of(head_text: str) -> list[str]:
+    """The first row of a CSV, split on whichever of , ; tab | it holds most of."""
+    first = head_text.splitlines()[:1]
+    if not first:
+        return []
+    delimiter = max(",;\t|", key=first[0].count)
+    return [
+        cell.strip().lstrip("\ufeff") for cell in next(csv.reader(first, delimiter=delimiter), [])
+    ]
+
+
 async def _saved_profile(
     actor: Actor, *, account_id: uuid.UUID, head_text: str
 ) -> CsvProfile | None:
     """The profile saved for this account and this file's header, if there is one."""
-    sample = head_text.splitlines()[:1]
-    if not sample:
+    header = header_of(head_text)
+    if not header:
         return None
-    delimiter = max(",;\t|", key=sample[0].count)
-    header = next(csv.reader(sample, delimiter=delimiter), [])
     async with actor.database.reading() as session:
         saved = await repository.profile_for_header(
             session,

@@ -216,8 +216,9 @@ async def account_lines(
     date_from: date | None,
     date_to: date | None,
     statuses: Sequence[str],
+    limit: int | None = None,
 ) -> list[Row[Any]]:
-    """Return the account's bank lines of some statuses in a date range."""
+    """Return the account's bank lines of some statuses in a date range, oldest first."""
     query = select(bank_lines).where(
         bank_lines.c.org_id == org_id,
         bank_lines.c.account_id == account_id,
@@ -227,7 +228,10 @@ async def account_lines(
         query = query.where(bank_lines.c.date >= date_from)
     if date_to is not None:
         query = query.where(bank_lines.c.date <= date_to)
-    return list((await session.execute(query.order_by(bank_lines.c.date))).all())
+    query = query.order_by(bank_lines.c.date, bank_lines.c.line_number)
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.execute(query)).all())
 
 
 async def set_lines(

@@ -401,6 +401,14 @@ async def test_a_saved_csv_profile_reads_the_next_file_with_the_same_header(
         headers=tenant.headers,
     )
     assert saved.status_code == 201, saved.text
+    suggested = await client.post(
+        "/api/v1/imports/csv-preview",
+        files={"file": ("export.csv", export, "text/csv")},
+        data={"account_id": accounts["1010"]},
+        headers=tenant.headers,
+    )
+    assert suggested.json()["profile"]["date_column"] == "A"  # the saved one, not a guess
+    assert suggested.json()["error"] is None
     readable = await upload(client, tenant, accounts["1010"], export)
     assert readable.status_code == 201, readable.text
     assert readable.json()["lines_total"] == 2

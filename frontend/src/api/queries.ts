@@ -23,6 +23,10 @@ export const sharedKeys = {
   settings: () => [...sharedKeys.ledger, 'settings'] as const,
   currencies: () => [...sharedKeys.ledger, 'currencies'] as const,
   balances: (asOf: string | null) => [...sharedKeys.ledger, 'balances', asOf ?? 'now'] as const,
+  entries: () => [...sharedKeys.ledger, 'entries'] as const,
+  entry: (id: string) => [...sharedKeys.entries(), 'detail', id] as const,
+  /** Imports and reconciliation (the ingest service): both features key under this root. */
+  ingest: ['ingest'] as const,
 }
 
 export const meQuery = () =>
@@ -57,6 +61,13 @@ export const balancesQuery = (asOf: string | null = null) =>
     queryKey: sharedKeys.balances(asOf),
     queryFn: async () =>
       unwrap(await api.GET('/api/v1/ledger/balances', { params: { query: asOf ? { as_of: asOf } : {} } })),
+  })
+
+/** One journal entry (its page, and the ledger side of a reconciliation match). */
+export const entryQuery = (id: string) =>
+  queryOptions({
+    queryKey: sharedKeys.entry(id),
+    queryFn: async () => unwrap(await api.GET('/api/v1/ledger/entries/{entry_id}', { params: { path: { entry_id: id } } })),
   })
 
 /** Debit-normal accounts show their balance as is; the others are shown sign-flipped. */

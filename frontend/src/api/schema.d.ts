@@ -4503,6 +4503,9 @@ export interface operations {
             query: {
                 account_id: string;
                 status?: string;
+                /** @description Only these lines. */
+                ids?: string[] | null;
+                limit?: number;
             };
             header?: never;
             path?: never;

@@ -8,7 +8,7 @@ import { useSession, useSignOut, useSwitchOrg } from '@/lib/auth'
 import { can } from '@/lib/permissions'
 import { errorMessage } from '@/lib/query-client'
 
-const LEDGER_PATHS = ['/', '/accounts', '/entries']
+const LEDGER_PATHS = ['/', '/accounts', '/entries', '/imports', '/reconciliation']
 
 export function AppShell() {
   const session = useSession()
@@ -32,6 +32,8 @@ export function AppShell() {
     { to: '/', label: 'Dashboard', end: true },
     { to: '/accounts', label: 'Accounts' },
     { to: '/entries', label: 'Entries' },
+    // Reconciliation belongs with the imports (it is reached from them).
+    { to: '/imports', label: 'Imports', also: '/reconciliation' },
     ...(can.readMembers(role) ? [{ to: '/members', label: 'Members' }] : []),
     { to: '/settings', label: 'Settings' },
   ]
@@ -62,7 +64,7 @@ export function AppShell() {
           to={link.to}
           end={link.end ?? false}
           className={({ isActive }) =>
-            `rounded-md px-3 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-blue-700 ${isActive ? 'bg-blue-50 text-blue-800' : 'text-slate-700 hover:bg-slate-100'}`
+            `rounded-md px-3 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-blue-700 ${isActive || (link.also && location.pathname.startsWith(link.also)) ? 'bg-blue-50 text-blue-800' : 'text-slate-700 hover:bg-slate-100'}`
           }
         >
           {link.label}

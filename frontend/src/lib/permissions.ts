@@ -8,6 +8,8 @@ const MEMBER_READERS: readonly Role[] = ['owner', 'admin', 'accountant', 'audito
 export const can = {
   post: (role: Role | undefined) => role !== undefined && POSTERS.includes(role),
   manageAccounts: (role: Role | undefined) => role !== undefined && POSTERS.includes(role),
+  /** imports.manage: upload, commit and undo imports; create reconciliation runs and decide matches. */
+  manageImports: (role: Role | undefined) => role !== undefined && POSTERS.includes(role),
   readMembers: (role: Role | undefined) => role !== undefined && MEMBER_READERS.includes(role),
   manageMembers: (role: Role | undefined) => role !== undefined && MANAGERS.includes(role),
   updateOrg: (role: Role | undefined) => role !== undefined && MANAGERS.includes(role),

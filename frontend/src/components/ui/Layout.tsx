@@ -74,3 +74,8 @@ export function Badge({ children, tone = 'slate' }: { children: ReactNode; tone?
   }
   return <span className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>
 }
+
+/** A key as the keyboard shows it, for on-screen hints. */
+export function Kbd({ children }: { children: string }) {
+  return <kbd className="rounded border border-slate-300 bg-slate-50 px-1.5 py-0.5 font-mono text-xs text-slate-800 shadow-xs">{children}</kbd>
+}

@@ -60,6 +60,12 @@ export default function RegisterPage() {
         actions={
           <>
             <ButtonLink variant="secondary" to={`/entries?account=${a.id}`}>Search entries</ButtonLink>
+            {can.manageImports(session?.role) && !a.is_closed && a.currency && (a.type === 'asset' || a.type === 'liability') && (
+              <>
+                <ButtonLink variant="secondary" to={`/reconciliation?account=${a.id}`}>Reconcile</ButtonLink>
+                <ButtonLink variant="secondary" to={`/imports/new?account=${a.id}`}>Import statement</ButtonLink>
+              </>
+            )}
             {can.post(session?.role) && !a.is_closed && <ButtonLink to={`/entries/new?account=${a.id}`}>New entry</ButtonLink>}
           </>
         }

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link, useNavigate, useParams } from 'react-router-dom'
-import { accountsQuery } from '@/api/queries'
+import { accountsQuery, entryQuery } from '@/api/queries'
 import { Button } from '@/components/ui/Button'
 import { Dialog } from '@/components/ui/Dialog'
 import { TextField } from '@/components/ui/Field'
@@ -13,7 +13,7 @@ import { formatDate, formatDateTime } from '@/lib/dates'
 import { randomId } from '@/lib/ids'
 import { negateAmount } from '@/lib/money'
 import { can } from '@/lib/permissions'
-import { entryQuery, reverseEntryMutation } from './queries'
+import { reverseEntryMutation } from './queries'
 
 export default function EntryPage() {
   const { entryId = '' } = useParams()

@@ -1,4 +1,4 @@
-import { infiniteQueryOptions, mutationOptions, queryOptions, type QueryClient } from '@tanstack/react-query'
+import { infiniteQueryOptions, mutationOptions, type QueryClient } from '@tanstack/react-query'
 import { api, unwrap } from '@/api/client'
 import { sharedKeys, type Schemas } from '@/api/queries'
 
@@ -14,9 +14,9 @@ export interface EntryFilters {
 export const ENTRIES_PAGE_SIZE = 50
 
 export const entryKeys = {
-  all: [...sharedKeys.ledger, 'entries'] as const,
+  all: sharedKeys.entries(),
   list: (filters: EntryFilters) => [...entryKeys.all, 'list', filters] as const,
-  detail: (id: string) => [...entryKeys.all, 'detail', id] as const,
+  detail: sharedKeys.entry,
 }
 
 export const entriesQuery = (filters: EntryFilters) =>
@@ -41,12 +41,6 @@ export const entriesQuery = (filters: EntryFilters) =>
         }),
       ),
     getNextPageParam: (last) => last.next_cursor,
-  })
-
-export const entryQuery = (id: string) =>
-  queryOptions({
-    queryKey: entryKeys.detail(id),
-    queryFn: async () => unwrap(await api.GET('/api/v1/ledger/entries/{entry_id}', { params: { path: { entry_id: id } } })),
   })
 
 /** A posted or reversed entry changes balances, histories and lists: refresh the ledger. */
