@@ -13,7 +13,6 @@ second posting even if this service's own check were bypassed.
 import hashlib
 import re
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -120,13 +119,16 @@ class LineKeyer:
 
     def __init__(self, *, account_id: uuid.UUID) -> None:
         self._account = account_id.hex
-        self._seen: Counter[str] = Counter()
+        # Counted by a 64-bit digest of the basis: a million-line file keeps a million
+        # small ints here, not a million strings.
+        self._seen: dict[int, int] = {}
 
     def key(self, line: BankLine) -> str:
         """Return the key of the next line of the file."""
         basis = f"ref:{line.reference}" if line.reference else f"fp:{_fingerprint(line)}"
-        occurrence = self._seen[basis]
-        self._seen[basis] += 1
+        digest = int.from_bytes(hashlib.blake2b(basis.encode(), digest_size=8).digest())
+        occurrence = self._seen.get(digest, 0)
+        self._seen[digest] = occurrence + 1
         return _bounded(f"{LINE_KEY_PREFIX}:{self._account}:{basis}:{occurrence}", KEY_CHARS_MAX)
 
 

@@ -26,7 +26,7 @@ import dataclasses
 import hashlib
 import io
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -486,49 +486,92 @@ async def _check_period(actor: Actor, batch_id: uuid.UUID) -> None:
     if closed_through is None:
         return
     async with actor.database.reading() as session:
-        early = await repository.batch_lines(
-            session, org_id=actor.org_id, batch_id=batch_id, statuses=[domain.LineStatus.NEW]
+        inside, first = await repository.lines_on_or_before(
+            session, batch_id=batch_id, status=domain.LineStatus.NEW, day=closed_through
         )
-    inside = [line for line in early if line.date <= closed_through]
     if inside:
         raise PeriodClosedForImport(
-            f"{len(inside)} lines are dated inside the closed period (through "
-            f"{closed_through.isoformat()}), the first on line {inside[0].line_number}.",
-            details={"closed_through": closed_through.isoformat(), "lines": len(inside)},
+            f"{inside} lines are dated inside the closed period (through "
+            f"{closed_through.isoformat()}), the first on line {first}.",
+            details={"closed_through": closed_through.isoformat(), "lines": inside},
         )
+
+
+async def _lines_in_chunks(
+    actor: Actor, batch_id: uuid.UUID, *, statuses: Sequence[str] | None, size: int
+) -> AsyncIterator[list[Any]]:
+    """Yield a batch's lines in file order, `size` at a time (each chunk read on its own)."""
+    after = 0
+    while True:
+        async with actor.database.reading() as session:
+            chunk = await repository.batch_lines(
+                session,
+                org_id=actor.org_id,
+                batch_id=batch_id,
+                statuses=statuses,
+                after_line=after,
+                limit=size,
+            )
+        if not chunk:
+            return
+        yield chunk
+        after = chunk[-1].line_number
 
 
 async def _claim_keys(actor: Actor, batch: Any) -> None:
-    async with actor.database.transaction() as session:
-        fresh = await repository.batch_lines(
-            session, org_id=actor.org_id, batch_id=batch.id, statuses=[domain.LineStatus.NEW]
-        )
-        held = await repository.claim_keys(
-            session,
-            org_id=actor.org_id,
-            account_id=batch.account_id,
-            claims=[(line.line_key, line.id) for line in fresh],
-        )
-        lost = [line.id for line in fresh if line.id not in held]
-        await repository.set_line_status(session, line_ids=lost, status=domain.LineStatus.DUPLICATE)
+    async for fresh in _lines_in_chunks(
+        actor, batch.id, statuses=[domain.LineStatus.NEW], size=actor.settings.import_chunk_lines
+    ):
+        async with actor.database.transaction() as session:
+            held = await repository.claim_keys(
+                session,
+                org_id=actor.org_id,
+                account_id=batch.account_id,
+                claims=[(line.line_key, line.id) for line in fresh],
+            )
+            lost = [line.id for line in fresh if line.id not in held]
+            await repository.set_line_status(
+                session, line_ids=lost, status=domain.LineStatus.DUPLICATE
+            )
+
+
+RECONCILE_LINES_MAX = 50_000  # lines matched at once; a larger file goes window by window
 
 
 async def _reconcile_batch(actor: Actor, batch: Any) -> None:
-    async with actor.database.reading() as session:
-        fresh = await repository.batch_lines(
-            session, org_id=actor.org_id, batch_id=batch.id, statuses=[domain.LineStatus.NEW]
-        )
+    """Match the batch's new lines against the account's open entries, window by window.
+
+    The matcher holds its lines and candidates in memory, so a large file is matched
+    in windows of `RECONCILE_LINES_MAX` consecutive lines (bank files run in date
+    order, forwards or backwards), each against the entries of its dates plus the
+    matcher's date windows; entries claimed by an earlier window are left out. Lines
+    whose dates hold no open entry at all are not matched one by one.
+    """
     window = timedelta(days=matching.MatchSettings().group_date_window_days)
-    date_from = min((line.date for line in fresh), default=None)
-    date_to = max((line.date for line in fresh), default=None)
-    run_id = await reconciliation.run(
-        actor,
-        account_id=batch.account_id,
-        lines=fresh,
-        date_from=date_from - window if date_from else None,
-        date_to=date_to + window if date_to else None,
-        batch_id=batch.id,
-    )
+    run_id: uuid.UUID | None = None
+    async for lines in _lines_in_chunks(
+        actor, batch.id, statuses=[domain.LineStatus.NEW], size=RECONCILE_LINES_MAX
+    ):
+        date_from = min(line.date for line in lines) - window
+        date_to = max(line.date for line in lines) + window
+        run_id = await reconciliation.run(
+            actor,
+            account_id=batch.account_id,
+            lines=lines,
+            date_from=date_from,
+            date_to=date_to,
+            batch_id=batch.id,
+            run_id=run_id,
+        )
+    if run_id is None:  # nothing new to match: the run still records that it looked
+        run_id = await reconciliation.run(
+            actor,
+            account_id=batch.account_id,
+            lines=[],
+            date_from=None,
+            date_to=None,
+            batch_id=batch.id,
+        )
     async with actor.database.transaction() as session:
         await repository.update_batch(
             session, batch_id=batch.id, values={"reconciliation_run_id": run_id}
@@ -665,28 +708,23 @@ async def undo_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
         await repository.update_batch(
             session, batch_id=batch_id, values={"status": domain.BatchStatus.UNDOING}
         )
-        lines = await repository.batch_lines(session, org_id=actor.org_id, batch_id=batch_id)
-    for line in lines:
-        if line.status == domain.LineStatus.POSTED and line.entry_id is not None:
-            try:
-                await actor.ledger.reverse(line.entry_id, idempotency_key=f"undo:{line.entry_id}")
-            except LedgerError as error:
-                if error.code != "entry_already_reversed":
-                    raise ImportRefused(
-                        f"The ledger refused to reverse line {line.line_number}: {error}",
-                        details={"ledger_code": error.code, **error.details},
-                    ) from error
-    claimed = [line.entry_id for line in lines if line.entry_id is not None]
+    size = actor.settings.import_chunk_lines
+    async for posted in _lines_in_chunks(
+        actor, batch_id, statuses=[domain.LineStatus.POSTED], size=size
+    ):
+        for line in posted:
+            await _reverse(actor, line)
+    async for lines in _lines_in_chunks(actor, batch_id, statuses=None, size=size):
+        claimed = [line.entry_id for line in lines if line.entry_id is not None]
+        async with actor.database.transaction() as session:
+            await reconciliation.release_lines(actor, session, lines=lines)
+            await repository.release_entries(session, org_id=actor.org_id, entry_ids=claimed)
+            await repository.release_keys(session, line_ids=[line.id for line in lines])
+            await repository.set_line_status(
+                session, line_ids=[line.id for line in lines], status=domain.LineStatus.UNDONE
+            )
+    now = utc_now()
     async with actor.database.transaction() as session:
-        await reconciliation.release_lines(actor, session, lines=lines)
-        await repository.release_entries(session, org_id=actor.org_id, entry_ids=claimed)
-        await repository.release_keys(session, line_ids=[line.id for line in lines])
-        await repository.set_line_status(
-            session,
-            line_ids=[line.id for line in lines],
-            status=domain.LineStatus.UNDONE,
-        )
-        now = utc_now()
         await repository.update_batch(
             session,
             batch_id=batch_id,
@@ -704,6 +742,20 @@ async def undo_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
             ],
             table=outbox,
         )
+
+
+async def _reverse(actor: Actor, line: Any) -> None:
+    """Reverse the entry a line posted (a retried undo replays the same reversal)."""
+    if line.entry_id is None:
+        return
+    try:
+        await actor.ledger.reverse(line.entry_id, idempotency_key=f"undo:{line.entry_id}")
+    except LedgerError as error:
+        if error.code != "entry_already_reversed":
+            raise ImportRefused(
+                f"The ledger refused to reverse line {line.line_number}: {error}",
+                details={"ledger_code": error.code, **error.details},
+            ) from error
 
 
 # --- interrupted jobs --------------------------------------------------------------------

@@ -1,58 +1,63 @@
 """Reconciliation matching: which bank lines are which ledger entries.
 
 A bank line and a ledger entry are the same money when they agree on currency and
-amount (money in positive on both sides) and lie a few days apart. Everything else —
-payee text, references, look-alikes nearby — says how sure we can be.
+amount (money in positive on both sides) and lie a few days apart. Everything else -
+payee text, references, look-alikes nearby - says how sure we can be. All of it is
+pure: values in, `Match` values out.
 
 Evidence. Each candidate pair earns points (a score, not money):
 
-- amount: equal amounts earn `AMOUNT_EQUAL_POINTS`; a payment bigger on the bank side
-  by exactly what a `FeePattern` charges (fixed part plus basis points of the entry
-  amount, capped; the percentage rounded either way) earns `FEE_POINTS`. Only
-  money out carries fees. A rare amount adds up to `AMOUNT_RARITY_POINTS`: the fewer
-  entries of that amount a date window holds on average, the less likely a
-  coincidence.
-- date: up to `DATE_POINTS_MAX`, falling linearly over the window; a bank line dated
-  before its entry counts its days twice (banks book after the purchase).
+- amount: equal amounts earn `AMOUNT_EQUAL_POINTS`. A payment bigger on the bank side
+  by exactly what a `FeePattern` charges (a fixed part plus basis points of the entry
+  amount, capped; the percentage rounded either way) earns `FEE_POINTS`; only money
+  out carries fees, and a fee reading needs a word or the reference in common. A rare
+  amount adds up to `AMOUNT_RARITY_POINTS`: the fewer entries of that amount a date
+  window holds on average, the less likely a coincidence.
+- date: up to `DATE_POINTS_MAX` by the days from entry to bank line. The curve is
+  learnt from the run itself: the pairs that stand alone (the only candidate of both
+  their line and their entry, with text or reference in common) show how many days
+  this bank takes to book; until there are enough of them (`LAG_PRIOR_MATCHES`), a
+  default slope falling over the window, twice as fast for a bank line dated before
+  its entry.
 - text: up to `TEXT_POINTS_MAX` from a 0-100 similarity. Texts are lower-cased and
   stripped of punctuation and bank boilerplate ("CARD PAYMENT", "SEPA DD"). Each word
-  of the entry then looks for itself among the bank words with the same key (its
-  first three consonants: "amzn" and "amazon" are both "mzn"): equal, a truncated
-  prefix, or a near spelling. Words with digits count only when equal. Words weigh by
-  their rarity among the entries' texts (squared inverse document frequency), so
-  "Isar" in "Isar Fitness" counts far more than "fitness", and card codes or store
-  numbers on the bank side cost nothing.
+  of the entry looks for itself among the bank words with the same key (its first
+  three consonants: "amzn" and "amazon" are both "mzn"): equal, a truncated prefix,
+  or a near spelling; words with digits count only when equal. Words weigh by their
+  rarity among the entries' texts (squared inverse document frequency), so "Isar" in
+  "Isar Fitness" counts far more than "fitness", and card codes or store numbers on
+  the bank side cost nothing.
 - reference: an equal non-empty reference adds `REFERENCE_POINTS`.
 
-Candidates. They come from indexes, never from comparing every pair. Entries are
-bucketed by (currency, amount_minor) with dates sorted, so a line finds its
-equal-amount entries by bisecting its date window; each fee pattern is inverted to
-the one or two entry amounts it could have been charged on. Text similarity is only
-computed for candidates that share a word key or the reference; of the others (same
-amount, nothing in common) a line keeps the `BLIND_PAIRS_PER_LINE_MAX` closest in
-date, and the rest only count as rivals.
+Candidates come from indexes, never from comparing every pair. Entries are bucketed
+by (currency, amount_minor) with dates sorted, so a line finds its equal-amount
+entries by bisecting its date window, and each fee pattern is inverted to the one or
+two entry amounts it could have been charged on. Text similarity is only computed for
+candidates that share a word key or the reference (crowded buckets are also indexed
+by key); a line that shares nothing with any same-amount entry keeps the
+`BLIND_PAIRS_PER_LINE_MAX` closest in date.
 
-Assignment. Pairs are taken highest evidence first, each line and entry at most
-once, ties broken by a canonical order of the inputs (so input order does not
-matter); pairwise swaps then fix crossings the greedy order left. A held pair's rival
-gap is the evidence its best alternative would lose: a free candidate of its line or
-entry, a swap with another match, or a candidate left out above. Confidence is the
-evidence plus up to `DISTINCT_POINTS` for a wide gap (all of it when there is no
-alternative). A gap under `ambiguity_margin` marks the match "ambiguous" and caps it
-below auto-acceptance: two look-alikes need a person.
+Assignment. Pairs are taken highest evidence first, each line and entry at most once,
+ties broken by a canonical order of the inputs (so input order does not matter);
+pairwise swaps then fix crossings the greedy order left. A held pair's rival gap is
+the evidence its best alternative would lose: a free candidate of its line or entry,
+a swap with another match, or a free same-amount item left out of the candidates.
+Confidence is the evidence plus up to `DISTINCT_POINTS` for a wide gap (all of it
+from `DISTINCT_GAP_FULL`: "no_rival"). A gap under `ambiguity_margin` marks the match
+"ambiguous" and caps it below auto-acceptance: two look-alikes need a person.
 
 Groups. Unmatched items, and those of weak pairs (confidence at most
 `CONTESTED_PAIR_CONFIDENCE_MAX`), are searched for one bank line that is the sum of
 2..group_max entries (a deposit of receipts) and one entry paid in 2..group_max bank
 lines (a split payment). Members share currency and sign, are smaller than the
-target, and lie on the bank side from `GROUP_EARLY_DAYS_MAX` day before to
-`group_date_window_days` after. A search considers the members that share a word key
-with the anchor plus the `group_candidates_max` closest in date; pairs of members are
-found by hashing, bigger groups by a pruned subset-sum search over as many of the
-most relevant members as keep the subsets of that size under `group_subsets_max`.
-Groups are scored like pairs (mean member text, worst date, references, the gap to
-the next combination) and compete with the weak pairs: the final selection takes all
-proposals best first while their lines and entries are free.
+target, lie on the bank side from `GROUP_EARLY_DAYS_MAX` day before to
+`group_date_window_days` after, and share a word key with the anchor; for money in
+(cash or cheque deposits name no payer) the `group_candidates_max` closest in date
+count too. Pairs of members are found by hashing, bigger groups by a pruned
+subset-sum search over the most relevant members, as many as keep the subsets of each
+size under `group_subsets_max`. Groups are scored like pairs (mean member text, worst
+date, references, the gap to the next combination) and compete with the weak pairs:
+the final selection takes proposals best first while their lines and entries are free.
 """
 
 from __future__ import annotations
@@ -114,32 +119,13 @@ ENTRY_COVERAGE_SHARE = 0.8  # the rest: how much of the bank text the entry expl
 VOWELS = frozenset("aeiou")
 
 # Words banks put around the payee; they say nothing about who was paid.
-BANK_NOISE_WORDS = frozenset(
-    {
-        "card",
-        "payment",
-        "purchase",
-        "pos",
-        "sepa",
-        "dd",
-        "direct",
-        "debit",
-        "credit",
-        "transfer",
-        "standing",
-        "visa",
-        "mastercard",
-        "maestro",
-        "contactless",
-        "ecom",
-        "ref",
-        "gmbh",
-        "ltd",
-        "inc",
-        "ag",
-        "kg",
-    }
-)
+# fmt: off
+BANK_NOISE_WORDS = frozenset({
+    "card", "payment", "purchase", "pos", "sepa", "dd", "direct", "debit", "credit",
+    "transfer", "standing", "visa", "mastercard", "maestro", "contactless", "ecom", "ref",
+    "gmbh", "ltd", "inc", "ag", "kg",
+})
+# fmt: on
 
 
 class MatchKind(StrEnum):
@@ -209,7 +195,7 @@ class MatchSettings:
     group_date_window_days: int = 7
     candidates_per_line_max: int = 256  # same-amount (or fee) entries looked at per line
     group_candidates_max: int = 32  # members by date proximity per group search
-    group_subsets_max: int = 300  # subsets of one size tried per group search
+    group_subsets_max: int = 1_000  # subsets of one size tried per group search
     ambiguity_margin: float = 0.05  # an alternative this close makes a match ambiguous
     ambiguous_confidence_max: float = 0.75
 
@@ -281,9 +267,10 @@ class TextModel:
 
     def __init__(self, entry_texts: Iterable[str]) -> None:
         self._texts: dict[str, _Text] = {}
+        self._by_words: dict[tuple[str, ...], _Text] = {}
         self._word_keys: dict[str, str] = {}
         self._weight: dict[str, float] = {}
-        distinct = {self.text(text).words for text in entry_texts}
+        distinct = {self.text(text).words for text in set(entry_texts)}
         document_frequency: dict[str, int] = defaultdict(int)
         for words in distinct:
             for word in set(words):
@@ -294,6 +281,7 @@ class TextModel:
         }
         self._weight_unknown = math.log(1 + max(1, len(distinct))) ** 2  # rarer than any
         self._texts.clear()  # made before the weights were known
+        self._by_words.clear()
         self._credit: dict[tuple[str, str], float] = {}
         self._similarity: dict[tuple[int, int], int] = {}
 
@@ -301,17 +289,33 @@ class TextModel:
         """The cleaned words of `raw` with their keys and weights (cached)."""
         found = self._texts.get(raw)
         if found is None:
-            words = tuple(clean_text(raw).split())
-            word_keys = []
-            for word in words:
-                key = self._word_keys.get(word)
-                if key is None:
-                    key = self._word_keys[word] = word_key(word)
-                word_keys.append(key)
-            weights = tuple(self._weight.get(word, 0.0) for word in words)
-            found = _Text(len(self._texts), words, tuple(word_keys), frozenset(word_keys), weights)
+            known_weights = self._weight
+            words = tuple(
+                word
+                for word in default_process(raw).split()
+                if word not in BANK_NOISE_WORDS
+                # A number or code no entry text has (a card code, a store number) can
+                # match nothing: drop it, and bank texts that differ only so are shared.
+                and (word.isalpha() or word in known_weights or not known_weights)
+            )
+            found = self._by_words.get(words)
+            if found is None:
+                found = self._by_words[words] = self._new_text(words)
             self._texts[raw] = found
         return found
+
+    def _new_text(self, words: tuple[str, ...]) -> _Text:
+        word_keys, weights = [], []
+        known_keys, known_weights = self._word_keys, self._weight
+        for word in words:
+            key = known_keys.get(word)
+            if key is None:
+                key = known_keys[word] = word_key(word)
+            word_keys.append(key)
+            weights.append(known_weights.get(word, 0.0))
+        return _Text(
+            len(self._by_words), words, tuple(word_keys), frozenset(word_keys), tuple(weights)
+        )
 
     def similarity(self, bank: _Text, entry: _Text) -> int:
         """0-100: how much of the entry text the bank text shows, rare words counting more."""
@@ -359,8 +363,12 @@ class TextModel:
 
 def date_closeness(*, delta_days: int, window_days: int) -> float:
     """1.0 on the same day, falling to 0 past the window; `delta_days` = bank - entry."""
-    days = delta_days if delta_days >= 0 else -delta_days * EARLY_BANK_DATE_DAY_WEIGHT
-    return max(0.0, 1.0 - days / (window_days + 1))
+    return max(0.0, 1.0 - _lag_days(delta_days) / (window_days + 1))
+
+
+def _lag_days(delta_days: int) -> int:
+    """Days from entry to bank line, a bank line dated before its entry counting double."""
+    return delta_days if delta_days >= 0 else -delta_days * EARLY_BANK_DATE_DAY_WEIGHT
 
 
 def fee_allowed(*, entry_minor: int, fee_minor: int, pattern: FeePattern) -> bool:
@@ -382,27 +390,20 @@ def _fee_fits(entry_minor: int, fee_minor: int, pattern: FeePattern) -> bool:
     return abs(fee_minor * scale - uncapped_scaled) < scale
 
 
-def fee_entry_amounts(*, bank_minor: int, pattern: FeePattern) -> list[tuple[int, int]]:
-    """(entry_minor, fee_minor) pairs that `pattern` turns into a payment of `bank_minor`."""
-    scale, basis_points = BASIS_POINTS_PER_UNIT, pattern.percent_basis_points
-    net_minor = bank_minor - pattern.fixed_minor
-    if basis_points:  # bank = entry * (1 + bp / scale) + fixed, rounded: solve for entry
-        denominator = scale + basis_points
-        low = (net_minor - 1) * scale // denominator + 1
-        high = -(-(net_minor + 1) * scale // denominator) - 1
-        guesses = list(range(low, high + 1))
+def fee_images(*, entry_minor: int, pattern: FeePattern) -> list[int]:
+    """The fees `pattern` may charge on a payment of `entry_minor` (> 0): the exact
+    percentage rounded down and up (one value when exact or fixed), or the cap."""
+    scale = BASIS_POINTS_PER_UNIT
+    uncapped_scaled = pattern.fixed_minor * scale + entry_minor * pattern.percent_basis_points
+    if uncapped_scaled >= pattern.max_minor * scale:
+        fees = [pattern.max_minor]
     else:
-        guesses = [net_minor]
-    capped = bank_minor - pattern.max_minor
-    if capped not in guesses:
-        guesses.append(capped)
-    return [
-        (entry_minor, bank_minor - entry_minor)
-        for entry_minor in guesses
-        if _fee_fits(entry_minor, bank_minor - entry_minor, pattern)
-    ]
+        floor_minor, remainder = divmod(uncapped_scaled, scale)
+        fees = [floor_minor, floor_minor + 1] if remainder else [floor_minor]
+    return [fee for fee in fees if fee > 0 and _fee_fits(entry_minor, fee, pattern)]
 
 
+@functools.cache
 def fee_reason(pattern: FeePattern) -> str:
     """A short name of a fee pattern: "fee_1.5pct", "fee_fixed_35", "fee_35_plus_1.75pct"."""
     whole, hundredths = divmod(pattern.percent_basis_points, 100)
@@ -515,18 +516,16 @@ class _Index:
         last: int,
         scores: Sequence[float],
         skip: Container[int] = (),
-        below_minor: int | None = None,
         count: int,
         scan_max: int,
     ) -> list[tuple[float, int]]:
         """Up to `count` (score, position) dated `first`..`last`, best first, leaving out
-        `skip` and items whose absolute amount is not below `below_minor`; at most
-        `scan_max` items are looked at. `scores[ordinal - first]` falls away from
-        `center` on both sides."""
+        `skip`; at most `scan_max` items are looked at. `scores[ordinal - first]` falls
+        away from `center` on both sides."""
         bucket = self.bucket(currency, value)
         if bucket is None or count <= 0:
             return []
-        ordinals, positions, items = bucket.ordinals, bucket.positions, self.items
+        ordinals, positions = bucket.ordinals, bucket.positions
         places = _slice(bucket, first_ordinal=first, last_ordinal=last)
         low, high = places.start, places.stop
         right = bisect.bisect_left(ordinals, center, low, high)
@@ -540,13 +539,10 @@ class _Index:
             else:
                 place, score, left = left, left_score, left - 1
             position = positions[place]
-            if position in skip:
-                continue
-            if below_minor is not None and abs(items[position].amount_minor) >= below_minor:
-                continue
-            found.append((score, position))
-            if len(found) >= count:
-                break
+            if position not in skip:
+                found.append((score, position))
+                if len(found) >= count:
+                    break
         return found
 
 
@@ -555,19 +551,93 @@ def _keys(text: _Text, reference: str | None) -> frozenset[str]:
     return text.keys | {"#" + reference} if reference else text.keys
 
 
-def _slice(bucket: _DateIndex, *, first_ordinal: int, last_ordinal: int) -> range:
+def _slice(bucket: _DateIndex | _ReadingBucket, *, first_ordinal: int, last_ordinal: int) -> range:
     low = bisect.bisect_left(bucket.ordinals, first_ordinal)
     return range(low, bisect.bisect_right(bucket.ordinals, last_ordinal, low))
 
 
-class _Lookup(NamedTuple):
-    """An entry amount a bank line could stand for, and what that reading is worth."""
+class _Reading(NamedTuple):
+    """How an entry would show on a bank line: as itself, or with a fee added."""
 
-    entry_minor: int
     fee_pattern: FeePattern | None
     fee_minor: int
     base_points: float  # amount (or fee) points plus rarity points
-    rarity: float
+    rarity: float  # 1 / (1 + entries of this amount a date window holds on average)
+
+
+class _ReadingBucket(NamedTuple):
+    ordinals: list[int]  # entry dates, ascending
+    positions: list[int]  # the entry at the same place
+    readings: list[_Reading]  # and how it would show
+
+
+class _BankAmountIndex:
+    """Entries filed under every bank amount they could show, by currency: their own
+    amount, and their amount plus each fee a pattern may charge (money out only).
+    Buckets of more than `PAIR_SCAN_MAX` entries are also filed by word key."""
+
+    def __init__(
+        self,
+        entries: Sequence[MatchEntry],
+        *,
+        keys: Sequence[frozenset[str]],
+        settings: MatchSettings,
+    ) -> None:
+        self.buckets: dict[str, dict[int, _ReadingBucket]] = defaultdict(dict)
+        self.keyed: dict[tuple[str, int, str], _ReadingBucket] = {}
+        rarity = _rarities(entries, window_days=settings.date_window_days)
+        for position, entry in enumerate(entries):  # canonical: dates ascending
+            amount, currency = entry.amount_minor, entry.currency
+            share = rarity[(currency, amount)]
+            equal = _Reading(None, 0, AMOUNT_EQUAL_POINTS + AMOUNT_RARITY_POINTS * share, share)
+            self._file(currency, amount, entry, position, equal)
+            if amount >= 0:
+                continue
+            for pattern in settings.fee_patterns:
+                fee_base = FEE_POINTS + AMOUNT_RARITY_POINTS * share
+                for fee_minor in fee_images(entry_minor=-amount, pattern=pattern):
+                    reading = _Reading(pattern, fee_minor, fee_base, share)
+                    self._file(currency, amount - fee_minor, entry, position, reading)
+        for currency, by_amount in self.buckets.items():
+            for amount, bucket in by_amount.items():
+                if len(bucket.positions) > PAIR_SCAN_MAX:
+                    self._file_by_key(currency, amount, bucket, keys)
+
+    def _file(
+        self, currency: str, bank_minor: int, entry: MatchEntry, position: int, reading: _Reading
+    ) -> None:
+        bucket = self.buckets[currency].get(bank_minor)
+        if bucket is None:
+            bucket = self.buckets[currency][bank_minor] = _ReadingBucket([], [], [])
+        bucket.ordinals.append(entry.date.toordinal())
+        bucket.positions.append(position)
+        bucket.readings.append(reading)
+
+    def _file_by_key(
+        self, currency: str, bank_minor: int, every: _ReadingBucket, keys: Sequence[frozenset[str]]
+    ) -> None:
+        for ordinal, position, reading in zip(*every, strict=True):
+            for key in sorted(keys[position]):
+                bucket = self.keyed.get((currency, bank_minor, key))
+                if bucket is None:
+                    bucket = self.keyed[(currency, bank_minor, key)] = _ReadingBucket([], [], [])
+                bucket.ordinals.append(ordinal)
+                bucket.positions.append(position)
+                bucket.readings.append(reading)
+
+
+def _rarities(entries: Sequence[MatchEntry], *, window_days: int) -> dict[tuple[str, int], float]:
+    """1 / (1 + how many other entries of the same currency and amount a date window
+    holds on average), by (currency, amount)."""
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    for entry in entries:
+        counts[(entry.currency, entry.amount_minor)] += 1
+    span_days = _span_days(entries, window_days=window_days)
+    window = 2 * window_days + 1
+    return {
+        (currency, amount): 1 / (1 + (count - 1) * window / span_days[currency])
+        for (currency, amount), count in counts.items()
+    }
 
 
 class _PairSearch:
@@ -581,6 +651,14 @@ class _PairSearch:
         settings: MatchSettings,
     ) -> None:
         self.lines, self.entries, self.texts, self.settings = lines, entries, texts, settings
+        # Plain per-position lists: the hot loops read these, not the scattered objects.
+        self.line_ordinals = [line.date.toordinal() for line in lines]
+        self.entry_ordinals = [entry.date.toordinal() for entry in entries]
+        self.line_amounts = [line.amount_minor for line in lines]
+        self.entry_amounts = [entry.amount_minor for entry in entries]
+        self.line_currencies = [line.currency for line in lines]
+        self.line_references = [line.reference or None for line in lines]
+        self.entry_references = [entry.reference or None for entry in entries]
         self.line_texts = [texts.text(line.text) for line in lines]
         self.entry_texts = [texts.text(entry.text) for entry in entries]
         self.line_keys = [
@@ -590,10 +668,7 @@ class _PairSearch:
             _keys(text, entry.reference)
             for text, entry in zip(self.entry_texts, entries, strict=True)
         ]
-        self.entry_index = _Index(
-            entries, keys=self.entry_keys, by_amount=True, keyed_min=PAIR_SCAN_MAX
-        )
-        self.span_days = _span_days(entries, window_days=settings.date_window_days)
+        self.index = _BankAmountIndex(entries, keys=self.entry_keys, settings=settings)
         window = settings.date_window_days
         # Date points by delta_days + window (delta_days = bank date - entry date) ...
         self.date_points_by_delta = [
@@ -602,122 +677,78 @@ class _PairSearch:
         ]
         # ... and by entry date - (bank date - window), for looking up entries of a line.
         self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
-        self._rarity: dict[tuple[str, int], float] = {}
-
-    def fee_readings(self, line: MatchBankLine) -> list[tuple[int, FeePattern | None, int]]:
-        """(entry amount, fee pattern, fee) for each amount a fee pattern would have
-        turned into this payment."""
-        found: list[tuple[int, FeePattern | None, int]] = []
-        if line.amount_minor < 0:
-            for fee_pattern in self.settings.fee_patterns:
-                for entry_minor, fee_minor in fee_entry_amounts(
-                    bank_minor=-line.amount_minor, pattern=fee_pattern
-                ):
-                    found.append((-entry_minor, fee_pattern, fee_minor))
-        return found
-
-    def _lookup(
-        self, currency: str, reading: tuple[int, FeePattern | None, int], bucket: _DateIndex
-    ) -> _Lookup:
-        entry_minor, pattern, fee_minor = reading
-        rarity = self._rarity.get((currency, entry_minor))
-        if rarity is None:
-            # How many other entries of this amount a date window holds on average.
-            look_alikes = (len(bucket.ordinals) - 1) * (2 * self.settings.date_window_days + 1)
-            rarity = self._rarity[(currency, entry_minor)] = 1 / (
-                1 + look_alikes / self.span_days[currency]
-            )
-        base = AMOUNT_EQUAL_POINTS if pattern is None else FEE_POINTS
-        return _Lookup(
-            entry_minor, pattern, fee_minor, base + AMOUNT_RARITY_POINTS * rarity, rarity
-        )
 
     def pairs(self) -> dict[tuple[int, int], _Pair]:
-        """Every candidate pair: those sharing a word key or the reference, and (equal
-        amounts only, when nothing is shared) the `BLIND_PAIRS_PER_LINE_MAX` closest in
-        date of the others."""
+        """Every candidate pair: the entries that could show as the line's amount (as
+        themselves or with a fee) within the date window and share a word key or the
+        reference; when none does, the `BLIND_PAIRS_PER_LINE_MAX` equal-amount ones
+        closest in date."""
         found: dict[tuple[int, int], _Pair] = {}
-        window = self.settings.date_window_days
-        for position, line in enumerate(self.lines):
-            by_amount = self.entry_index.buckets.get(line.currency)
-            if by_amount is None:
+        window, buckets = self.settings.date_window_days, self.index.buckets
+        ordinals_of, amounts = self.line_ordinals, self.line_amounts
+        for position, currency in enumerate(self.line_currencies):
+            bucket = buckets[currency].get(amounts[position]) if currency in buckets else None
+            if bucket is None:
                 continue
-            ordinal = line.date.toordinal()
-            first, last = ordinal - window, ordinal + window
-            readings: list[tuple[int, FeePattern | None, int]] = [(line.amount_minor, None, 0)]
-            if line.amount_minor < 0:
-                readings += self.fee_readings(line)
-            for reading in readings:
-                bucket = by_amount.get(reading[0])
-                if bucket is None:
-                    continue
-                ordinals = bucket.ordinals
-                low = bisect.bisect_left(ordinals, first)
-                if low < len(ordinals) and ordinals[low] <= last:
-                    high = bisect.bisect_right(ordinals, last, low)
-                    self._add_reading(found, position, reading, bucket, range(low, high))
+            ordinal = ordinals_of[position]
+            low = bisect.bisect_left(bucket.ordinals, ordinal - window)
+            high = bisect.bisect_right(bucket.ordinals, ordinal + window, low)
+            if low == high:
+                continue
+            if high - low <= PAIR_SCAN_MAX:
+                shared, blind = self._scan(position, bucket, range(low, high))
+            else:
+                shared, blind = self._look_up(position, bucket, range(low, high))
+            for entry, reading in shared or blind:
+                if (position, entry) not in found:  # fee patterns in their order
+                    found[(position, entry)] = self._pair(position, entry, reading, shared != [])
         return found
 
-    def _add_reading(
-        self,
-        found: dict[tuple[int, int], _Pair],
-        position: int,
-        reading: tuple[int, FeePattern | None, int],
-        bucket: _DateIndex,
-        places: range,
-    ) -> None:
-        """Add the pairs of one reading of a line: its entries in the window."""
-        lookup = self._lookup(self.lines[position].currency, reading, bucket)
-        shared, blind = self._candidates(position, lookup, bucket, places)
-        for entry in shared:
-            pair = self._pair(position, entry, lookup)
-            known = found.get((position, entry))
-            if known is None or pair.evidence > known.evidence:
-                found[(position, entry)] = pair
-        for entry in [] if shared else blind:  # left-out rivals count in `hidden_rivals`
-            if (position, entry) not in found:
-                found[(position, entry)] = self._pair(position, entry, lookup, blind=True)
+    def _scan(
+        self, line: int, bucket: _ReadingBucket, places: range
+    ) -> tuple[list[tuple[int, _Reading]], list[tuple[int, _Reading]]]:
+        """A few entries in the window: those sharing a key with the line, and the
+        equal-amount others closest in date."""
+        keys, entry_keys = self.line_keys[line], self.entry_keys
+        first = self.line_ordinals[line] - self.settings.date_window_days
+        points = self.date_points_by_entry_offset
+        shared: list[tuple[int, _Reading]] = []
+        blind: list[tuple[float, int, _Reading]] = []
+        for place in places:
+            entry, reading = bucket.positions[place], bucket.readings[place]
+            if not keys.isdisjoint(entry_keys[entry]):
+                shared.append((entry, reading))
+            elif reading.fee_pattern is None:  # a fee reading needs something in common
+                blind.append((-points[bucket.ordinals[place] - first], entry, reading))
+        if shared:
+            return shared, []
+        blind.sort(key=operator.itemgetter(0, 1))
+        return [], [(entry, reading) for _, entry, reading in blind[:BLIND_PAIRS_PER_LINE_MAX]]
 
-    def _candidates(
-        self, line: int, lookup: _Lookup, bucket: _DateIndex, places: range
-    ) -> tuple[list[int], list[int]]:
-        """Entries of `bucket` at `places` (the line's window): those sharing a key with
-        the line, and for equal amounts the closest in date of the others."""
-        bank, window = self.lines[line], self.settings.date_window_days
-        ordinal, keys, entry_keys = bank.date.toordinal(), self.line_keys[line], self.entry_keys
-        first = ordinal - window
-        blind_max = BLIND_PAIRS_PER_LINE_MAX if lookup.fee_pattern is None else 0
-        if len(places) <= PAIR_SCAN_MAX:  # few: look at each
-            shared, blind = [], []
-            points = self.date_points_by_entry_offset
-            for place in places:
-                entry = bucket.positions[place]
-                if not keys.isdisjoint(entry_keys[entry]):
-                    shared.append(entry)
-                elif blind_max:
-                    blind.append((-points[bucket.ordinals[place] - first], entry))
-            return shared, [] if shared else [entry for _, entry in sorted(blind)[:blind_max]]
-        common = self.entry_index.keyed(
-            currency=bank.currency,
-            value=lookup.entry_minor,
-            keys=keys,
-            first=first,
-            last=ordinal + window,
-        )
-        if common:
-            return sorted(common)[: self.settings.candidates_per_line_max], []
-        nearest = self.entry_index.nearest(
-            currency=bank.currency,
-            value=lookup.entry_minor,
-            center=ordinal,
-            first=first,
-            last=ordinal + window,
-            scores=self.date_points_by_entry_offset,
-            skip=common,
-            count=blind_max,
-            scan_max=self.settings.candidates_per_line_max,
-        )
-        return [], [entry for _, entry in nearest]
+    def _look_up(
+        self, line: int, bucket: _ReadingBucket, places: range
+    ) -> tuple[list[tuple[int, _Reading]], list[tuple[int, _Reading]]]:
+        """Many entries in the window: find the sharing ones by key, the others by date."""
+        window, currency = self.settings.date_window_days, self.line_currencies[line]
+        ordinal, amount = self.line_ordinals[line], self.line_amounts[line]
+        shared: dict[int, _Reading] = {}
+        for key in self.line_keys[line]:
+            keyed = self.index.keyed.get((currency, amount, key))
+            if keyed is not None:
+                for place in _slice(
+                    keyed, first_ordinal=ordinal - window, last_ordinal=ordinal + window
+                ):
+                    shared.setdefault(keyed.positions[place], keyed.readings[place])
+        if shared:
+            chosen = sorted(shared)[: self.settings.candidates_per_line_max]
+            return [(entry, shared[entry]) for entry in chosen], []
+        points, first = self.date_points_by_entry_offset, ordinal - window
+        blind = sorted(
+            (-points[bucket.ordinals[place] - first], bucket.positions[place], place)
+            for place in places[: self.settings.candidates_per_line_max]
+            if bucket.readings[place].fee_pattern is None
+        )[:BLIND_PAIRS_PER_LINE_MAX]
+        return [], [(entry, bucket.readings[place]) for _, entry, place in blind]
 
     def learn_date_points(self, pairs: dict[tuple[int, int], _Pair]) -> None:
         """Learn how many days the bank books after the entry from the pairs that stand
@@ -743,7 +774,7 @@ class _PairSearch:
         self.date_points_by_delta = [DATE_POINTS_MAX * p / max(likelihood) for p in likelihood]
         self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
         for key, pair in pairs.items():
-            pairs[key] = pair._replace(evidence=self._evidence(pair))
+            pairs[key] = _Pair(self._evidence(pair), *pair[1:])
 
     def _evidence(self, pair: _Pair) -> float:
         points = pair.base_points
@@ -752,28 +783,23 @@ class _PairSearch:
         points += REFERENCE_POINTS if pair.reference_equal else 0.0
         return round(points, CONFIDENCE_DECIMALS)
 
-    def _pair(self, line: int, entry: int, lookup: _Lookup, *, blind: bool = False) -> _Pair:
-        bank, book = self.lines[line], self.entries[entry]
-        delta_days = bank.date.toordinal() - book.date.toordinal()
-        reference_equal = bool(bank.reference) and bank.reference == book.reference
+    def _pair(self, line: int, entry: int, reading: _Reading, shared: bool) -> _Pair:
+        reference = self.line_references[line]
+        reference_equal = reference is not None and reference == self.entry_references[entry]
         similarity = (
-            0 if blind else self.texts.similarity(self.line_texts[line], self.entry_texts[entry])
+            self.texts.similarity(self.line_texts[line], self.entry_texts[entry]) if shared else 0
         )
-        points = lookup.base_points
-        points += self.date_points_by_delta[delta_days + self.settings.date_window_days]
-        points += TEXT_POINTS_MAX * similarity / 100
-        points += REFERENCE_POINTS if reference_equal else 0.0
         return _Pair(
-            round(points, CONFIDENCE_DECIMALS),
+            0.0,  # scored once the booking lag is learnt (`learn_date_points`)
             line,
             entry,
-            delta_days,
-            lookup.fee_pattern,
-            lookup.fee_minor,
+            self.line_ordinals[line] - self.entry_ordinals[entry],
+            reading.fee_pattern,
+            reading.fee_minor,
             reference_equal,
             similarity,
-            lookup.rarity,
-            lookup.base_points,
+            reading.rarity,
+            reading.base_points,
         )
 
     def hidden_rivals(self, held: dict[int, _Pair]) -> _HiddenRivals:
@@ -805,24 +831,25 @@ class _HiddenRivals:
         """Evidence, text aside, of the best such rival (-inf: none). Candidates left
         out of the pair list (blind ones past the closest few) count here."""
         search = self.search
-        line, entry = search.lines[held.line], search.entries[held.entry]
+        currency = search.line_currencies[held.line]
+        entry_minor, line_minor = search.entry_amounts[held.entry], search.line_amounts[held.line]
         best = -math.inf
-        if self.free_entries.bucket(line.currency, entry.amount_minor) is not None:
+        if self.free_entries.bucket(currency, entry_minor) is not None:
             best = self._nearest(
                 self.free_entries,
-                line.currency,
-                entry.amount_minor,
-                line.date.toordinal(),
+                currency,
+                entry_minor,
+                search.line_ordinals[held.line],
                 search.date_points_by_entry_offset,
             )
-        if self.free_lines.bucket(line.currency, line.amount_minor) is not None:
+        if self.free_lines.bucket(currency, line_minor) is not None:
             best = max(
                 best,
                 self._nearest(
                     self.free_lines,
-                    line.currency,
-                    line.amount_minor,
-                    entry.date.toordinal(),
+                    currency,
+                    line_minor,
+                    search.entry_ordinals[held.entry],
                     search.date_points_by_delta,
                 ),
             )
@@ -941,7 +968,8 @@ def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[tuple[int,
         # when even the best such rival could not come close.
         if held.evidence - held.base_points - DATE_POINTS_MAX < DISTINCT_GAP_FULL:
             gap = min(gap, held.evidence - hidden.evidence(held))
-        for option in assignment.line_options[held.line]:
+        line_options = assignment.line_options[held.line]
+        for option in line_options if len(line_options) > 1 else ():
             if option is held:
                 continue
             if option.entry not in of_entry:
@@ -954,7 +982,8 @@ def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[tuple[int,
                 gap = min(gap, loss)
                 other_key = (other.line, other.entry)
                 gaps[other_key] = min(gaps[other_key], loss)
-        for option in assignment.entry_options[held.entry]:
+        entry_options = assignment.entry_options[held.entry]
+        for option in entry_options if len(entry_options) > 1 else ():
             if option.line not in of_line:
                 gap = min(gap, held.evidence - option.evidence)
         gaps[(held.line, held.entry)] = gap
@@ -992,33 +1021,30 @@ def _pair_match(
     entries: Sequence[MatchEntry],
     settings: MatchSettings,
 ) -> Match:
-    reasons = ["amount_equal"] if pair.fee_pattern is None else [fee_reason(pair.fee_pattern)]
-    if pair.fee_pattern is not None:
-        reasons.append(_reason("fee_minor", pair.fee_minor))
-    if pair.reference_equal:
-        reasons.append("reference_equal")
-    reasons += [
-        _reason("date_delta", pair.delta_days, "d"),
-        _reason("text_similarity", pair.similarity),
-    ]
-    if pair.rarity >= RARE_AMOUNT_RARITY_MIN:
-        reasons.append("amount_rare")
-    exact = pair.fee_pattern is None and pair.delta_days == 0 and pair.reference_equal
-    if exact:
-        kind, evidence, cap = MatchKind.EXACT, EXACT_CONFIDENCE, EXACT_CONFIDENCE
-    elif pair.fee_pattern is None:
-        kind, evidence, cap = MatchKind.FUZZY, pair.evidence, FUZZY_CONFIDENCE_MAX
+    if pair.fee_pattern is None:
+        exact = pair.delta_days == 0 and pair.reference_equal
+        kind = MatchKind.EXACT if exact else MatchKind.FUZZY
+        evidence = EXACT_CONFIDENCE if exact else pair.evidence
+        cap = EXACT_CONFIDENCE if exact else FUZZY_CONFIDENCE_MAX
+        reasons: tuple[str, ...] = ("amount_equal",)
     else:
         kind, evidence, cap = MatchKind.FEE, pair.evidence, FEE_CONFIDENCE_MAX
+        reasons = (fee_reason(pair.fee_pattern), _reason("fee_minor", pair.fee_minor))
+    if pair.reference_equal:
+        reasons += ("reference_equal",)
+    reasons += (
+        _reason("date_delta", pair.delta_days, "d"),
+        _reason("text_similarity", pair.similarity),
+    )
+    if pair.rarity >= RARE_AMOUNT_RARITY_MIN:
+        reasons += ("amount_rare",)
     confidence, ambiguous = _confidence(evidence, gap, cap, settings)
-    reasons.append(_gap_reason(gap))
-    if ambiguous:
-        reasons.append("ambiguous")
+    reasons += (_gap_reason(gap), "ambiguous") if ambiguous else (_gap_reason(gap),)
     return Match(
         bank_line_ids=(lines[pair.line].id,),
         entry_ids=(entries[pair.entry].id,),
         confidence=confidence,
-        reasons=tuple(reasons),
+        reasons=reasons,
         kind=kind,
     )
 
@@ -1102,7 +1128,7 @@ def _combinations(
     found = [
         tuple(members[place] for place in pair) for pair in _pairs_summing(members, target=target)
     ]
-    relevant = sorted(members, key=lambda m: (not m.keyed, abs(m.delta_days), m.position))
+    relevant = sorted(members, key=lambda m: (not m.keyed, _lag_days(m.delta_days), m.position))
     for size, pool_size in pool_sizes.items():
         pool = relevant[:pool_size]
         if len(pool) < size:
@@ -1149,6 +1175,7 @@ class _GroupSearch:
         self.entry_ordinals = [entry.date.toordinal() for entry in entries]
 
     def groups(self) -> list[_Group]:
+        """The best group of every open line (one_to_many) and open entry (many_to_one)."""
         found = [self._search(anchor, one_to_many=True) for anchor in sorted(self.open_lines)]
         found += [self._search(anchor, one_to_many=False) for anchor in sorted(self.open_entries)]
         return [group for group in found if group is not None]
@@ -1173,10 +1200,15 @@ class _GroupSearch:
             if bucket is not None:
                 first, last = self._range(center, one_to_many=one_to_many)
                 places = _slice(bucket, first_ordinal=first, last_ordinal=last)
+                sign_of_delta = 1 if one_to_many else -1  # delta = bank date - entry date
                 found = [
                     bucket.positions[place]
                     for place in sorted(
-                        places, key=lambda place: (abs(bucket.ordinals[place] - center), place)
+                        places,
+                        key=lambda place: (
+                            _lag_days(sign_of_delta * (center - bucket.ordinals[place])),
+                            place,
+                        ),
                     )
                 ]
             self._by_date[key] = found
@@ -1266,7 +1298,7 @@ class _GroupSearch:
 
 
 class _Proposal(NamedTuple):
-    confidence: float
+    rank: float  # minus the confidence: best first in ascending order
     lines: tuple[int, ...]  # canonical positions
     entries: tuple[int, ...]
     match: Match
@@ -1286,22 +1318,36 @@ def _group_proposal(
         reasons=group.reasons,
         kind=group.kind,
     )
-    return _Proposal(group.confidence, line_positions, entry_positions, match)
+    return _Proposal(-group.confidence, line_positions, entry_positions, match)
 
 
-def _select(proposals: list[_Proposal], *, min_confidence: float) -> list[Match]:
-    """Take proposals best first while all their lines and entries are still free."""
+def _select(
+    pairs: list[_Proposal], groups: list[_Proposal], *, min_confidence: float
+) -> list[Match]:
+    """Take proposals best first while all their lines and entries are still free.
+
+    Held pairs never share an item, so only those that share one with a group compete;
+    the others are taken as they are.
+    """
+    grouped_lines = {line for group in groups for line in group.lines}
+    grouped_entries = {entry for group in groups for entry in group.entries}
+    selected: list[_Proposal] = []
+    contested: list[_Proposal] = list(groups)
+    for pair in pairs:
+        if pair.lines[0] in grouped_lines or pair.entries[0] in grouped_entries:
+            contested.append(pair)
+        elif -pair.rank >= min_confidence:
+            selected.append(pair)
     taken_lines: set[int] = set()
     taken_entries: set[int] = set()
-    selected: list[_Proposal] = []
-    for proposal in sorted(proposals, key=lambda p: (-p.confidence, p.lines, p.entries)):
-        if proposal.confidence < min_confidence:
-            continue
+    for proposal in sorted(contested, key=operator.itemgetter(0, 1, 2)):
+        if -proposal.rank < min_confidence:
+            break
         if taken_lines.isdisjoint(proposal.lines) and taken_entries.isdisjoint(proposal.entries):
             taken_lines.update(proposal.lines)
             taken_entries.update(proposal.entries)
             selected.append(proposal)
-    selected.sort(key=lambda proposal: (proposal.lines, proposal.entries))
+    selected.sort(key=operator.itemgetter(1, 2))
     return [proposal.match for proposal in selected]
 
 
@@ -1350,13 +1396,13 @@ def _reconcile(
     _assign_greedily(assignment)
     _swap_improvements(assignment)
     gaps = _rival_gaps(assignment, pair_search)
-    proposals: list[_Proposal] = []
+    pair_proposals: list[_Proposal] = []
     open_lines, open_entries = set(range(len(lines))), set(range(len(entries)))
     for pair in assignment.of_line.values():
         match = _pair_match(
             pair, gap=gaps[(pair.line, pair.entry)], lines=lines, entries=entries, settings=settings
         )
-        proposals.append(_Proposal(match.confidence, (pair.line,), (pair.entry,), match))
+        pair_proposals.append(_Proposal(-match.confidence, (pair.line,), (pair.entry,), match))
         if match.confidence > CONTESTED_PAIR_CONFIDENCE_MAX:
             open_lines.discard(pair.line)
             open_entries.discard(pair.entry)
@@ -1370,5 +1416,7 @@ def _reconcile(
         texts=texts,
         settings=settings,
     )
-    proposals += [_group_proposal(group, lines=lines, entries=entries) for group in search.groups()]
-    return _select(proposals, min_confidence=settings.min_confidence)
+    group_proposals = [
+        _group_proposal(group, lines=lines, entries=entries) for group in search.groups()
+    ]
+    return _select(pair_proposals, group_proposals, min_confidence=settings.min_confidence)

@@ -53,54 +53,76 @@ async def run(
     date_from: date | None,
     date_to: date | None,
     batch_id: uuid.UUID | None = None,
+    run_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """Match `lines` against the account's unreconciled entries; store and apply the run."""
-    entries = await unreconciled_entries(
-        actor, account_id=account_id, date_from=date_from, date_to=date_to
+    """Match `lines` against the account's unreconciled entries; store and apply the run.
+
+    With `run_id`, the matches join that run (a large import is matched window by
+    window into one run).
+    """
+    entries = (
+        await unreconciled_entries(
+            actor, account_id=account_id, date_from=date_from, date_to=date_to
+        )
+        if lines
+        else []
     )
-    found = matching.reconcile([match_line(line) for line in lines], entries, SETTINGS)
-    run_id = new_id()
-    now = utc_now()
-    rows: list[dict[str, Any]] = [
-        {
-            "id": new_id(),
-            "org_id": actor.org_id,
-            "run_id": run_id,
-            "kind": match.kind.value,
-            "confidence": round(match.confidence, 4),
-            "reasons": list(match.reasons),
-            "bank_line_ids": list(match.bank_line_ids),
-            "entry_ids": list(match.entry_ids),
-            "status": domain.MatchStatus.AUTO_ACCEPTED
-            if matching.auto_accepted(match, SETTINGS)
-            else domain.MatchStatus.PROPOSED,
-        }
+    found = (
+        matching.reconcile([match_line(line) for line in lines], entries, SETTINGS)
+        if entries
+        else []
+    )
+    statuses = [
+        domain.MatchStatus.AUTO_ACCEPTED
+        if matching.auto_accepted(match, SETTINGS)
+        else domain.MatchStatus.PROPOSED
         for match in found
     ]
+    counts = {
+        "lines": len(lines),
+        "entries": len(entries),
+        "auto_accepted": statuses.count(domain.MatchStatus.AUTO_ACCEPTED),
+        "proposed": statuses.count(domain.MatchStatus.PROPOSED),
+    }
     async with actor.database.transaction() as session:
-        await repository.insert_run(
-            session,
-            row={
-                "id": run_id,
+        if run_id is None:
+            run_id = new_id()
+            await repository.insert_run(
+                session,
+                row={
+                    "id": run_id,
+                    "org_id": actor.org_id,
+                    "account_id": account_id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "batch_id": batch_id,
+                    "settings": {
+                        "date_window_days": SETTINGS.date_window_days,
+                        "auto_accept_confidence": SETTINGS.auto_accept_confidence,
+                    },
+                    "counts": counts,
+                    "created_by": actor.user_id,
+                    "created_at": utc_now(),
+                },
+            )
+        else:
+            await repository.extend_run(
+                session, run_id=run_id, counts=counts, date_from=date_from, date_to=date_to
+            )
+        rows: list[dict[str, Any]] = [
+            {
+                "id": new_id(),
                 "org_id": actor.org_id,
-                "account_id": account_id,
-                "date_from": date_from,
-                "date_to": date_to,
-                "batch_id": batch_id,
-                "settings": {
-                    "date_window_days": SETTINGS.date_window_days,
-                    "auto_accept_confidence": SETTINGS.auto_accept_confidence,
-                },
-                "counts": {
-                    "lines": len(lines),
-                    "entries": len(entries),
-                    "auto_accepted": sum(r["status"] == "auto_accepted" for r in rows),
-                    "proposed": sum(r["status"] == "proposed" for r in rows),
-                },
-                "created_by": actor.user_id,
-                "created_at": now,
-            },
-        )
+                "run_id": run_id,
+                "kind": match.kind.value,
+                "confidence": round(match.confidence, 4),
+                "reasons": list(match.reasons),
+                "bank_line_ids": list(match.bank_line_ids),
+                "entry_ids": list(match.entry_ids),
+                "status": status,
+            }
+            for match, status in zip(found, statuses, strict=True)
+        ]
         await repository.insert_matches(session, rows=rows)
         for row in rows:
             if row["status"] == domain.MatchStatus.AUTO_ACCEPTED:

@@ -259,6 +259,22 @@ async def set_line_status(
         )
 
 
+async def lines_on_or_before(
+    session: AsyncSession, *, batch_id: uuid.UUID, status: str, day: date
+) -> tuple[int, int | None]:
+    """Count a batch's lines of `status` dated on or before `day`; the first one's line."""
+    count, first = (
+        await session.execute(
+            select(func.count(), func.min(bank_lines.c.line_number)).where(
+                bank_lines.c.batch_id == batch_id,
+                bank_lines.c.status == status,
+                bank_lines.c.date <= day,
+            )
+        )
+    ).one()
+    return int(count), first
+
+
 async def status_counts(session: AsyncSession, *, batch_id: uuid.UUID) -> dict[str, int]:
     """Count a batch's lines per status."""
     rows = await session.execute(
@@ -311,14 +327,25 @@ async def insert_run(session: AsyncSession, *, row: Mapping[str, Any]) -> None:
     await session.execute(insert(reconciliation_runs).values(**row))
 
 
-async def update_run(
-    session: AsyncSession, *, run_id: uuid.UUID, counts: Mapping[str, Any]
+async def extend_run(
+    session: AsyncSession,
+    *,
+    run_id: uuid.UUID,
+    counts: Mapping[str, int],
+    date_from: date | None,
+    date_to: date | None,
 ) -> None:
-    """Store a run's counts."""
+    """Add one more window's counts and dates to a run."""
+    row = (
+        await session.execute(select(reconciliation_runs).where(reconciliation_runs.c.id == run_id))
+    ).one()
+    merged = {key: int(row.counts.get(key, 0)) + value for key, value in counts.items()}
+    earliest = min((d for d in (row.date_from, date_from) if d is not None), default=None)
+    latest = max((d for d in (row.date_to, date_to) if d is not None), default=None)
     await session.execute(
         update(reconciliation_runs)
         .where(reconciliation_runs.c.id == run_id)
-        .values(counts=dict(counts))
+        .values(counts=merged, date_from=earliest, date_to=latest)
     )
 
 

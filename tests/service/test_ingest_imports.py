@@ -417,3 +417,37 @@ async def test_a_saved_csv_profile_reads_the_next_file_with_the_same_header(
         ("2026-11-03", "-42.10"),
         ("2026-11-05", "-1029.90"),
     ]
+
+
+async def test_a_file_matched_window_by_window_finds_the_same_matches(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports, "RECONCILE_LINES_MAX", 2)
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    for day, payee, amount in (
+        ("2026-11-02", "Corner Market", "42.10"),
+        ("2026-11-09", "Stadtwerke", "61.00"),
+    ):
+        typed = await post(
+            client,
+            tenant,
+            entry(
+                day,
+                "Typed",
+                (accounts["5020"], amount),
+                (accounts["1010"], f"-{amount}"),
+                payee=payee,
+            ),
+        )
+        assert typed.status_code == 201
+    batch = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    result = (await commit(client, tenant, batch["id"])).json()["result"]
+    assert (result["matched"], result["posted"]) == (2, 4)
+    run = (
+        await client.get(
+            f"/api/v1/reconciliation/runs/{result['reconciliation_run_id']}", headers=tenant.headers
+        )
+    ).json()
+    assert len(run["matches"]) == 2  # three windows, one run
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("2360.60")
