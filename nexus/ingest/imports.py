@@ -447,6 +447,9 @@ async def commit_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
                 "status": domain.BatchStatus.COMMITTING,
                 "error": None,
                 "counter_account_id": counter_id,
+                # Progress now counts lines booked (matched or posted) out of those to book.
+                "progress_done": 0,
+                "progress_total": batch.lines_total - batch.lines_duplicate,
             },
         )
     try:
@@ -580,26 +583,20 @@ async def _reconcile_batch(actor: Actor, batch: Any) -> None:
 
 async def _post_new_lines(actor: Actor, batch: Any, *, counter_id: uuid.UUID) -> None:
     size = min(actor.settings.import_chunk_lines, actor.settings.batch_entries_max)
-    while True:
-        async with actor.database.reading() as session:
-            chunk = await repository.batch_lines(
-                session,
-                org_id=actor.org_id,
-                batch_id=batch.id,
-                statuses=[domain.LineStatus.NEW],
-                limit=size,
-            )
-            counts = await repository.status_counts(session, batch_id=batch.id)
-        done = counts.get(domain.LineStatus.POSTED, 0) + counts.get(domain.LineStatus.MATCHED, 0)
-        if not chunk:
-            return
+    async with actor.database.reading() as session:
+        counts = await repository.status_counts(session, batch_id=batch.id)
+    done = counts.get(domain.LineStatus.POSTED, 0) + counts.get(domain.LineStatus.MATCHED, 0)
+    async for chunk in _lines_in_chunks(
+        actor, batch.id, statuses=[domain.LineStatus.NEW], size=size
+    ):
         entry_ids = await post_lines(
             actor, lines=chunk, counter_id=counter_id, key_batch_id=batch.id
         )
+        done += len(chunk)
         async with actor.database.transaction() as session:
             await record_posted(actor, session, chunk, entry_ids, account_id=batch.account_id)
             await repository.update_batch(
-                session, batch_id=batch.id, values={"progress_done": done + len(chunk)}
+                session, batch_id=batch.id, values={"progress_done": done}
             )
 
 

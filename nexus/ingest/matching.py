@@ -29,13 +29,14 @@ Evidence. Each candidate pair earns points (a score, not money):
   the bank side cost nothing.
 - reference: an equal non-empty reference adds `REFERENCE_POINTS`.
 
-Candidates come from indexes, never from comparing every pair. Entries are bucketed
-by (currency, amount_minor) with dates sorted, so a line finds its equal-amount
-entries by bisecting its date window, and each fee pattern is inverted to the one or
-two entry amounts it could have been charged on. Text similarity is only computed for
-candidates that share a word key or the reference (crowded buckets are also indexed
-by key); a line that shares nothing with any same-amount entry keeps the
-`BLIND_PAIRS_PER_LINE_MAX` closest in date.
+Candidates come from an index, never from comparing every pair. Each entry is filed
+under (currency, bank amount) for every amount the bank could show for it - its own,
+and for money out its amount plus each fee a pattern may charge - with dates sorted,
+so a line finds all its candidates with one lookup and a bisection of its date
+window. Text similarity is only computed for candidates that share a word key or the
+reference (a bucket crowded within a window is also filed by key); a line that
+shares nothing with any equal-amount entry keeps the `BLIND_PAIRS_PER_LINE_MAX`
+closest in date.
 
 Assignment. Pairs are taken highest evidence first, each line and entry at most once,
 ties broken by a canonical order of the inputs (so input order does not matter);
@@ -229,7 +230,11 @@ def auto_accepted(match: Match, settings: MatchSettings) -> bool:
 
 def clean_text(text: str) -> str:
     """Lower-case `text`, drop punctuation and bank boilerplate words."""
-    return " ".join(word for word in default_process(text).split() if word not in BANK_NOISE_WORDS)
+    return " ".join(_cleaned_words(text))
+
+
+def _cleaned_words(text: str) -> list[str]:
+    return [word for word in default_process(text).split() if word not in BANK_NOISE_WORDS]
 
 
 def word_key(word: str) -> str:
@@ -290,13 +295,12 @@ class TextModel:
         found = self._texts.get(raw)
         if found is None:
             known_weights = self._weight
+            # A number or code no entry text has (a card code, a store number) can match
+            # nothing: drop it, so that bank texts differing only so share their scores.
             words = tuple(
                 word
-                for word in default_process(raw).split()
-                if word not in BANK_NOISE_WORDS
-                # A number or code no entry text has (a card code, a store number) can
-                # match nothing: drop it, and bank texts that differ only so are shared.
-                and (word.isalpha() or word in known_weights or not known_weights)
+                for word in _cleaned_words(raw)
+                if word.isalpha() or word in known_weights or not known_weights
             )
             found = self._by_words.get(words)
             if found is None:
@@ -574,7 +578,7 @@ class _ReadingBucket(NamedTuple):
 class _BankAmountIndex:
     """Entries filed under every bank amount they could show, by currency: their own
     amount, and their amount plus each fee a pattern may charge (money out only).
-    Buckets of more than `PAIR_SCAN_MAX` entries are also filed by word key."""
+    Buckets crowded in some date window are also filed by word key."""
 
     def __init__(
         self,
@@ -584,60 +588,61 @@ class _BankAmountIndex:
         settings: MatchSettings,
     ) -> None:
         self.buckets: dict[str, dict[int, _ReadingBucket]] = defaultdict(dict)
-        self.keyed: dict[tuple[str, int, str], _ReadingBucket] = {}
-        rarity = _rarities(entries, window_days=settings.date_window_days)
+        readings = _readings_by_amount(entries, settings=settings)
         for position, entry in enumerate(entries):  # canonical: dates ascending
-            amount, currency = entry.amount_minor, entry.currency
-            share = rarity[(currency, amount)]
-            equal = _Reading(None, 0, AMOUNT_EQUAL_POINTS + AMOUNT_RARITY_POINTS * share, share)
-            self._file(currency, amount, entry, position, equal)
-            if amount >= 0:
-                continue
-            for pattern in settings.fee_patterns:
-                fee_base = FEE_POINTS + AMOUNT_RARITY_POINTS * share
-                for fee_minor in fee_images(entry_minor=-amount, pattern=pattern):
-                    reading = _Reading(pattern, fee_minor, fee_base, share)
-                    self._file(currency, amount - fee_minor, entry, position, reading)
-        for currency, by_amount in self.buckets.items():
-            for amount, bucket in by_amount.items():
-                if len(bucket.positions) > PAIR_SCAN_MAX:
-                    self._file_by_key(currency, amount, bucket, keys)
-
-    def _file(
-        self, currency: str, bank_minor: int, entry: MatchEntry, position: int, reading: _Reading
-    ) -> None:
-        bucket = self.buckets[currency].get(bank_minor)
-        if bucket is None:
-            bucket = self.buckets[currency][bank_minor] = _ReadingBucket([], [], [])
-        bucket.ordinals.append(entry.date.toordinal())
-        bucket.positions.append(position)
-        bucket.readings.append(reading)
-
-    def _file_by_key(
-        self, currency: str, bank_minor: int, every: _ReadingBucket, keys: Sequence[frozenset[str]]
-    ) -> None:
-        for ordinal, position, reading in zip(*every, strict=True):
-            for key in sorted(keys[position]):
-                bucket = self.keyed.get((currency, bank_minor, key))
+            by_amount, ordinal = self.buckets[entry.currency], entry.date.toordinal()
+            for bank_minor, reading in readings[(entry.currency, entry.amount_minor)]:
+                bucket = by_amount.get(bank_minor)
                 if bucket is None:
-                    bucket = self.keyed[(currency, bank_minor, key)] = _ReadingBucket([], [], [])
+                    bucket = by_amount[bank_minor] = _ReadingBucket([], [], [])
                 bucket.ordinals.append(ordinal)
                 bucket.positions.append(position)
                 bucket.readings.append(reading)
+        self._keys = keys
+        self._by_key: dict[tuple[str, int], dict[str, _ReadingBucket]] = {}
+
+    def by_key(self, currency: str, bank_minor: int) -> dict[str, _ReadingBucket]:
+        """The bucket of (currency, bank amount) filed by word key, built when a crowded
+        window first needs it."""
+        found = self._by_key.get((currency, bank_minor))
+        if found is None:
+            found = self._by_key[(currency, bank_minor)] = {}
+            every = self.buckets[currency][bank_minor]
+            for ordinal, position, reading in zip(*every, strict=True):
+                for key in self._keys[position]:
+                    bucket = found.get(key)
+                    if bucket is None:
+                        bucket = found[key] = _ReadingBucket([], [], [])
+                    bucket.ordinals.append(ordinal)
+                    bucket.positions.append(position)
+                    bucket.readings.append(reading)
+        return found
 
 
-def _rarities(entries: Sequence[MatchEntry], *, window_days: int) -> dict[tuple[str, int], float]:
-    """1 / (1 + how many other entries of the same currency and amount a date window
-    holds on average), by (currency, amount)."""
+def _readings_by_amount(
+    entries: Sequence[MatchEntry], *, settings: MatchSettings
+) -> dict[tuple[str, int], list[tuple[int, _Reading]]]:
+    """For each (currency, amount) of the entries: the bank amounts such an entry could
+    show, and as what. The rarity of an amount is 1 / (1 + how many other entries of it
+    a date window holds on average)."""
     counts: dict[tuple[str, int], int] = defaultdict(int)
     for entry in entries:
         counts[(entry.currency, entry.amount_minor)] += 1
-    span_days = _span_days(entries, window_days=window_days)
-    window = 2 * window_days + 1
-    return {
-        (currency, amount): 1 / (1 + (count - 1) * window / span_days[currency])
-        for (currency, amount), count in counts.items()
-    }
+    span_days = _span_days(entries, window_days=settings.date_window_days)
+    window = 2 * settings.date_window_days + 1
+    found: dict[tuple[str, int], list[tuple[int, _Reading]]] = {}
+    for (currency, amount), count in counts.items():
+        rarity = 1 / (1 + (count - 1) * window / span_days[currency])
+        rare_points = AMOUNT_RARITY_POINTS * rarity
+        shown = [(amount, _Reading(None, 0, AMOUNT_EQUAL_POINTS + rare_points, rarity))]
+        if amount < 0:  # money out may carry a fee
+            shown += [
+                (amount - fee, _Reading(pattern, fee, FEE_POINTS + rare_points, rarity))
+                for pattern in settings.fee_patterns
+                for fee in fee_images(entry_minor=-amount, pattern=pattern)
+            ]
+        found[(currency, amount)] = shown
+    return found
 
 
 class _PairSearch:
@@ -732,8 +737,9 @@ class _PairSearch:
         window, currency = self.settings.date_window_days, self.line_currencies[line]
         ordinal, amount = self.line_ordinals[line], self.line_amounts[line]
         shared: dict[int, _Reading] = {}
+        by_key = self.index.by_key(currency, amount)
         for key in self.line_keys[line]:
-            keyed = self.index.keyed.get((currency, amount, key))
+            keyed = by_key.get(key)
             if keyed is not None:
                 for place in _slice(
                     keyed, first_ordinal=ordinal - window, last_ordinal=ordinal + window
