@@ -272,13 +272,36 @@ def test_the_result_does_not_depend_on_input_order() -> None:
         assert reconcile(lines, entries, SETTINGS) == expected
 
 
-def test_fee_inversion_finds_the_entry_amount() -> None:
+def test_fee_images_are_the_fees_a_pattern_may_charge() -> None:
     fx = FeePattern(fixed_minor=0, percent_basis_points=150, max_minor=10_000)
-    assert (10_000, 150) in matching.fee_entry_amounts(bank_minor=10_150, pattern=fx)
-    assert matching.fee_entry_amounts(bank_minor=1_010_000, pattern=fx) == [(1_000_000, 10_000)]
+    assert matching.fee_images(entry_minor=10_000, pattern=fx) == [150]
+    assert matching.fee_images(entry_minor=269, pattern=fx) == [4, 5]  # 4.035: either way
+    assert matching.fee_images(entry_minor=1_000_000, pattern=fx) == [10_000]  # capped
     atm = FeePattern(fixed_minor=35, percent_basis_points=0, max_minor=35)
-    assert matching.fee_entry_amounts(bank_minor=5_035, pattern=atm) == [(5_000, 35)]
+    assert matching.fee_images(entry_minor=5_000, pattern=atm) == [35]
     assert not matching.fee_allowed(entry_minor=5_000, fee_minor=36, pattern=atm)
+
+
+@given(
+    st.integers(min_value=1, max_value=10**9),
+    st.integers(min_value=0, max_value=500),
+    st.integers(min_value=0, max_value=900),
+    st.integers(min_value=1, max_value=10**6),
+)
+def test_fee_images_and_fee_allowed_agree(
+    entry_minor: int, fixed_minor: int, basis_points: int, max_minor: int
+) -> None:
+    if fixed_minor == basis_points == 0:
+        basis_points = 1
+    pattern = FeePattern(
+        fixed_minor=fixed_minor, percent_basis_points=basis_points, max_minor=max_minor
+    )
+    images = matching.fee_images(entry_minor=entry_minor, pattern=pattern)
+    assert images
+    for fee in range(max(1, min(images) - 3), max(images) + 4):
+        assert matching.fee_allowed(entry_minor=entry_minor, fee_minor=fee, pattern=pattern) == (
+            fee in images
+        )
 
 
 def test_word_keys_tie_bank_abbreviations_to_names() -> None:
