@@ -581,23 +581,49 @@ async def _reconcile_batch(actor: Actor, batch: Any) -> None:
         )
 
 
+POSTS_IN_FLIGHT = 2  # ledger batches posted at once: one is built while the other is stored
+
+
 async def _post_new_lines(actor: Actor, batch: Any, *, counter_id: uuid.UUID) -> None:
+    """Post the batch's new lines chunk by chunk, two chunks in flight.
+
+    While the database stores one chunk, the next is built and validated, so neither
+    the process nor the database waits for the other. Chunks are recorded in order;
+    the first failure stops the rest (what was posted is replayed by a resumed commit).
+    """
     size = min(actor.settings.import_chunk_lines, actor.settings.batch_entries_max)
     async with actor.database.reading() as session:
         counts = await repository.status_counts(session, batch_id=batch.id)
     done = counts.get(domain.LineStatus.POSTED, 0) + counts.get(domain.LineStatus.MATCHED, 0)
-    async for chunk in _lines_in_chunks(
-        actor, batch.id, statuses=[domain.LineStatus.NEW], size=size
-    ):
-        entry_ids = await post_lines(
-            actor, lines=chunk, counter_id=counter_id, key_batch_id=batch.id
-        )
+    in_flight: list[tuple[list[Any], asyncio.Task[list[uuid.UUID]]]] = []
+
+    async def record_oldest() -> None:
+        nonlocal done
+        chunk, task = in_flight.pop(0)
+        entry_ids = await task
         done += len(chunk)
         async with actor.database.transaction() as session:
             await record_posted(actor, session, chunk, entry_ids, account_id=batch.account_id)
             await repository.update_batch(
                 session, batch_id=batch.id, values={"progress_done": done}
             )
+
+    try:
+        async for chunk in _lines_in_chunks(
+            actor, batch.id, statuses=[domain.LineStatus.NEW], size=size
+        ):
+            task = asyncio.ensure_future(
+                post_lines(actor, lines=chunk, counter_id=counter_id, key_batch_id=batch.id)
+            )
+            in_flight.append((chunk, task))
+            if len(in_flight) >= POSTS_IN_FLIGHT:
+                await record_oldest()
+        while in_flight:
+            await record_oldest()
+    finally:
+        for _, task in in_flight:
+            task.cancel()
+        await asyncio.gather(*(task for _, task in in_flight), return_exceptions=True)
 
 
 async def statement_check(actor: Actor, batch: Any) -> domain.StatementCheck | None:
