@@ -6,6 +6,7 @@ errors) into `{"error": {"code", "message", "details"}}`; anything unexpected be
 500 with the request id and no internals.
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -61,6 +62,19 @@ class ServiceUnavailable(NexusError):
 class PayloadTooLarge(NexusError):
     code = "payload_too_large"
     status = 413
+
+
+def error_of_response(status: int, body: bytes) -> tuple[str, str, dict[str, Any]]:
+    """Read (code, message, details) back from another service's error response."""
+    try:
+        error = json.loads(body)["error"]
+        return (
+            str(error.get("code", "http_error")),
+            str(error.get("message", "")),
+            dict(error.get("details") or {}),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "http_error", f"HTTP {status}: {body[:500].decode(errors='replace')}", {}
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:

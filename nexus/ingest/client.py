@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from nexus.core.errors import error_of_response
 from nexus.ingest import schemas
 
 IMPORTS = "/api/v1/imports"
@@ -25,16 +26,8 @@ class IngestError(Exception):
 
 def _checked(response: httpx.Response) -> Any:
     if response.status_code >= 400:
-        try:
-            error = response.json()["error"]
-        except (ValueError, KeyError, TypeError):
-            error = {"code": "http_error", "message": response.text[:500], "details": {}}
-        raise IngestError(
-            response.status_code,
-            error.get("code", "http_error"),
-            error.get("message", ""),
-            error.get("details", {}),
-        )
+        code, message, details = error_of_response(response.status_code, response.content)
+        raise IngestError(response.status_code, code, message, details)
     return response.json()
 
 

@@ -46,10 +46,9 @@ from nexus.ingest.parsers import (
     StatementParseError,
     iter_csv_lines,
     parse_statement,
-    suggest_profile,
+    resolve_csv_profile,
 )
 from nexus.ingest.parsers.detect import HEAD_BYTES, detect_encoding, detect_format
-from nexus.ingest.parsers.errors import InvalidCsvProfile
 from nexus.ingest.service import (
     Actor,
     ImportRefused,
@@ -189,24 +188,6 @@ def csv_encoding(head: bytes, profile: CsvProfile | None) -> str:
     return detect_encoding(head)
 
 
-def _complete_profile(head_text: str, profile: CsvProfile | None, currency: str) -> CsvProfile:
-    if profile is None:
-        sample = head_text[: max(head_text.rfind("\n"), 0) + 1] or head_text
-        profile = suggest_profile(sample)
-    try:
-        profile.check_complete()
-    except InvalidCsvProfile as error:
-        raise StatementParseError(
-            f"cannot tell which columns hold the date and the amount ({error.message});"
-            " describe the file with a CSV profile",
-            line=None,
-            statement_format=StatementFormat.CSV,
-        ) from None
-    if profile.currency is None:
-        profile = dataclasses.replace(profile, currency=currency)
-    return profile
-
-
 async def _parse_into(
     actor: Actor,
     *,
@@ -231,7 +212,9 @@ async def _parse_into(
             profile = await _saved_profile(actor, account_id=account_id, head_text=head_text)
             if profile is not None:
                 warnings.append("read with the CSV profile saved for this account and header")
-        used_profile = _complete_profile(head_text, profile, currency)
+        whole_rows = head_text[: max(head_text.rfind("\n"), 0) + 1] or head_text
+        used_profile = resolve_csv_profile(whole_rows, profile, currency=currency)
+        used_profile.check_complete()
         counter = _ByteCounter(path)
         text = io.TextIOWrapper(io.BufferedReader(counter), encoding=encoding, newline="")
         lines: Iterator[BankLine] = _decoded(iter_csv_lines(text, used_profile, warnings=warnings))

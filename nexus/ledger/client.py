@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import orjson
 
+from nexus.core.errors import error_of_response
 from nexus.ledger import schemas
 
 # The request and response types of this client, for services that call the ledger.
@@ -62,16 +63,8 @@ class LedgerClient:
     @staticmethod
     def _checked(response: httpx.Response) -> Any:
         if response.status_code >= 400:
-            try:
-                error = response.json()["error"]
-            except (ValueError, KeyError, TypeError):
-                error = {"code": "http_error", "message": response.text[:500], "details": {}}
-            raise LedgerError(
-                response.status_code,
-                error.get("code", "http_error"),
-                error.get("message", ""),
-                error.get("details", {}),
-            )
+            code, message, details = error_of_response(response.status_code, response.content)
+            raise LedgerError(response.status_code, code, message, details)
         return response.json()
 
     async def setup(self, *, template: str, base_currency: str) -> schemas.SetupResult:

@@ -38,6 +38,7 @@ __all__ = [
     "iter_csv_lines",
     "parse_csv",
     "parse_statement",
+    "resolve_csv_profile",
     "suggest_profile",
 ]
 
@@ -80,10 +81,22 @@ def _parse_csv(
 ) -> ParsedStatement:
     encoding = profile.encoding if profile is not None else None
     text = decode_text(data) if encoding is None else _decode(data, encoding)
+    sample = text[:HEAD_BYTES]
+    if len(text) > HEAD_BYTES:  # the sample ends with a whole row
+        sample = sample[: max(sample.rfind("\n"), sample.rfind("\r")) + 1] or sample
+    profile = resolve_csv_profile(sample, profile, currency=default_currency)
+    return csv_format.parse_csv(text, profile)
+
+
+def resolve_csv_profile(
+    sample: str, profile: CsvProfile | None, *, currency: str | None
+) -> CsvProfile:
+    """The profile to read a CSV with: the given one or one suggested from whole rows.
+
+    A suggestion that finds no date or amount column is refused with a clear message,
+    and a profile without a currency takes `currency`.
+    """
     if profile is None:
-        sample = text[:HEAD_BYTES]
-        if len(text) > HEAD_BYTES:
-            sample = sample[: max(sample.rfind("\n"), sample.rfind("\r")) + 1] or sample
         profile = suggest_profile(sample)
         try:
             profile.check_complete()
@@ -94,9 +107,9 @@ def _parse_csv(
                 line=None,
                 statement_format=StatementFormat.CSV,
             ) from None
-    if profile.currency is None and default_currency is not None:
-        profile = dataclasses.replace(profile, currency=default_currency.upper())
-    return csv_format.parse_csv(text, profile)
+    if profile.currency is None and currency is not None:
+        profile = dataclasses.replace(profile, currency=currency.upper())
+    return profile
 
 
 def _decode(data: bytes, encoding: str) -> str:
