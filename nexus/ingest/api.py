@@ -28,7 +28,7 @@ from nexus.core.errors import InvalidInput, NexusError
 from nexus.core.permissions import Permission
 from nexus.core.security import Principal, bearer_token, require
 from nexus.core.service import ServiceSpec
-from nexus.ingest import domain, imports, reconciliation, repository, schemas
+from nexus.ingest import domain, imports, parsing, reconciliation, repository, schemas
 from nexus.ingest.models import outbox
 from nexus.ingest.parsers import CsvProfile, iter_csv_lines, suggest_profile
 from nexus.ingest.parsers.detect import HEAD_BYTES
@@ -261,7 +261,7 @@ async def upload(
     spool = actor.settings.data_dir / "uploads" / f"{uuid.uuid4().hex}.upload"
     try:
         await _spool(file, spool, bytes_max=actor.settings.import_bytes_max)
-        batch_id = await imports.create_batch(
+        batch_id = await parsing.create_batch(
             actor,
             path=spool,
             filename=file.filename,
@@ -274,7 +274,7 @@ async def upload(
 
     async def parse() -> None:
         try:
-            await imports.parse_batch(
+            await parsing.parse_batch(
                 actor,
                 batch_id=batch_id,
                 path=spool,
@@ -377,10 +377,10 @@ async def csv_preview(
     else:
         currency = (await actor.ledger.settings()).base_currency
     head = await file.read(HEAD_BYTES)
-    text = head.decode(imports.csv_encoding(head, None), errors="replace")
+    text = head.decode(parsing.csv_encoding(head, None), errors="replace")
     text = text[: max(text.rfind("\n"), 0) + 1] or text
     chosen = _profile_of(profile)
-    header_row = imports.header_of(text)
+    header_row = parsing.header_of(text)
     if chosen is None and account_id is not None and header_row:
         async with actor.database.reading() as session:
             saved = await repository.profile_for_header(
@@ -424,7 +424,7 @@ async def csv_preview(
     except NexusError as problem:
         error = {"code": problem.code, "message": problem.message, "details": problem.details}
     return schemas.CsvPreview(
-        profile=_profile_body(imports.profile_json(chosen)) or schemas.CsvProfileBody(),
+        profile=_profile_body(parsing.profile_json(chosen)) or schemas.CsvProfileBody(),
         header=header,
         rows=table[1:] if chosen.has_header else table,
         lines=lines,

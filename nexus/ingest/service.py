@@ -58,6 +58,11 @@ class NoCounterAccount(NexusError):
     status = 422
 
 
+def error_json(error: NexusError) -> dict[str, Any]:
+    """An error as stored on a batch and shown by the API."""
+    return {"code": error.code, "message": error.message, "details": error.details}
+
+
 # --- accounts ----------------------------------------------------------------------------
 
 
