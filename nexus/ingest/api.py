@@ -33,7 +33,7 @@ from nexus.ingest.models import outbox
 from nexus.ingest.parsers import CsvProfile, iter_csv_lines, suggest_profile
 from nexus.ingest.parsers.detect import HEAD_BYTES
 from nexus.ingest.parsers.errors import InvalidCsvProfile
-from nexus.ingest.service import Actor, amount_text, bank_account
+from nexus.ingest.service import Actor, amount_text, bank_account, error_json
 from nexus.ledger.client import LedgerClient
 
 imports_router = APIRouter(tags=["imports"])
@@ -68,9 +68,11 @@ def _actor(request: Request, principal: Principal) -> Actor:
 
 
 def _jobs(request: Request) -> dict[uuid.UUID, asyncio.Task[None]]:
-    jobs: dict[uuid.UUID, asyncio.Task[None]] = request.app.state.__dict__.setdefault(
-        "ingest_jobs", {}
-    )
+    """The import jobs this process runs, by batch id (kept on the shared app state)."""
+    state = request.app.state
+    if not hasattr(state, "ingest_jobs"):
+        state.ingest_jobs = {}
+    jobs: dict[uuid.UUID, asyncio.Task[None]] = state.ingest_jobs
     return jobs
 
 
@@ -174,22 +176,26 @@ def render_batch(row: Any) -> schemas.ImportBatch:
 
 
 def render_line(row: Any) -> schemas.BankLineOut:
-    """Render a bank line row."""
+    """Render a stored bank line row."""
+    return _line_out(
+        row, id=row.id, status=row.status, entry_id=row.entry_id, match_id=row.match_id
+    )
+
+
+def _line_out(line: Any, **stored: Any) -> schemas.BankLineOut:
+    """A bank line as the API shows it: what the file said, plus what was made of it."""
     return schemas.BankLineOut(
-        id=row.id,
-        line_number=row.line_number,
-        date=row.date,
-        value_date=row.value_date,
-        amount=amount_text(row.amount_minor, row.currency),
-        currency=row.currency,
-        description=row.description,
-        payee=row.payee,
-        reference=row.reference,
-        counterparty_account=row.counterparty_account,
-        status=row.status,
-        entry_id=row.entry_id,
-        match_id=row.match_id,
-        raw=row.raw,
+        line_number=line.line_number,
+        date=line.date,
+        value_date=line.value_date,
+        amount=amount_text(line.amount_minor, line.currency),
+        currency=line.currency,
+        description=line.description,
+        payee=line.payee,
+        reference=line.reference,
+        counterparty_account=line.counterparty_account,
+        raw=line.raw,
+        **stored,
     )
 
 
@@ -404,25 +410,12 @@ async def csv_preview(
         parsed = iter_csv_lines(text.splitlines(keepends=True), sample)
         for index, line in zip(range(PREVIEW_ROWS), parsed, strict=False):
             lines.append(
-                schemas.BankLineOut(
-                    id=uuid.UUID(int=index),
-                    line_number=line.line_number,
-                    date=line.date,
-                    value_date=line.value_date,
-                    amount=amount_text(line.amount_minor, line.currency),
-                    currency=line.currency,
-                    description=line.description,
-                    payee=line.payee,
-                    reference=line.reference,
-                    counterparty_account=line.counterparty_account,
-                    status="preview",
-                    entry_id=None,
-                    match_id=None,
-                    raw=line.raw,
+                _line_out(
+                    line, id=uuid.UUID(int=index), status="preview", entry_id=None, match_id=None
                 )
             )
     except NexusError as problem:
-        error = {"code": problem.code, "message": problem.message, "details": problem.details}
+        error = error_json(problem)
     return schemas.CsvPreview(
         profile=_profile_body(parsing.profile_json(chosen)) or schemas.CsvProfileBody(),
         header=header,

@@ -132,12 +132,6 @@ class LineKeyer:
         return _bounded(f"{LINE_KEY_PREFIX}:{self._account}:{basis}:{occurrence}", KEY_CHARS_MAX)
 
 
-def line_keys(lines: Sequence[BankLine], *, account_id: uuid.UUID) -> list[str]:
-    """Return each line's key (see the module docstring), in the lines' order."""
-    keyer = LineKeyer(account_id=account_id)
-    return [keyer.key(line) for line in lines]
-
-
 def ledger_key(line_key: str, *, batch_id: uuid.UUID) -> str:
     """Return the ledger idempotency key of the entry a line posts in one batch.
 

@@ -66,16 +66,21 @@ def error_json(error: NexusError) -> dict[str, Any]:
 # --- accounts ----------------------------------------------------------------------------
 
 
-async def bank_account(actor: Actor, account_id: uuid.UUID) -> Account:
-    """Return the ledger account a statement is imported into, or refuse it clearly."""
+async def _ledger_account(actor: Actor, account_id: uuid.UUID, *, role: str) -> Account:
+    """Fetch an account of the caller's org; an unknown one is invalid input, not a 404."""
     try:
-        account = await actor.ledger.account(account_id)
+        return await actor.ledger.account(account_id)
     except LedgerError as error:
         if error.status == 404:
             raise domain.AccountNotUsable(
-                "No such ledger account.", details={"account_id": str(account_id)}
+                f"No such {role}.", details={"account_id": str(account_id)}
             ) from None
         raise
+
+
+async def bank_account(actor: Actor, account_id: uuid.UUID) -> Account:
+    """Return the ledger account a statement is imported into, or refuse it clearly."""
+    account = await _ledger_account(actor, account_id, role="ledger account")
     if account.is_closed:
         raise domain.AccountNotUsable(f"Account {account.code} is closed.")
     if account.currency is None:
@@ -93,14 +98,7 @@ async def bank_account(actor: Actor, account_id: uuid.UUID) -> Account:
 async def counter_account(actor: Actor, counter_id: uuid.UUID | None) -> uuid.UUID:
     """Return the account new entries are booked against (the org's 'Uncategorized')."""
     if counter_id is not None:
-        try:
-            account = await actor.ledger.account(counter_id)
-        except LedgerError as error:
-            if error.status == 404:
-                raise domain.AccountNotUsable(
-                    "No such counter account.", details={"account_id": str(counter_id)}
-                ) from None
-            raise
+        account = await _ledger_account(actor, counter_id, role="counter account")
         if account.is_closed:
             raise domain.AccountNotUsable(f"Counter account {account.code} is closed.")
         return account.id
