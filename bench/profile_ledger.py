@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import collections
 import cProfile
+import gc
 import pstats
 import random
 import re
@@ -100,6 +101,30 @@ async def call(
 
     await app(scope, receive, send)
     return status, b"".join(chunks)
+
+
+class _GcPauses:
+    """Time spent in the cyclic garbage collector while it is installed."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.counts: collections.Counter[int] = collections.Counter()
+        self._start = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._start
+            self.counts[info["generation"]] += 1
+
+    def stop(self, requests: int) -> dict[str, Any]:
+        gc.callbacks.remove(self._on_gc)
+        return {
+            "ms": round(1000 * self.total / requests, 2),
+            "collections_by_generation": dict(sorted(self.counts.items())),
+        }
 
 
 def by_package(stats: pstats.Stats, total: float) -> dict[str, float]:
@@ -269,6 +294,7 @@ async def profile(args: argparse.Namespace) -> None:
         runs["single"]["cpu_ms_per_request_unprofiled"] = round(
             1000 * (time.process_time() - cpu0) / args.singles, 2
         )
+        gc_pauses = _GcPauses()
         cpu0 = time.process_time()
         for b in range(args.batches):
             await call(
@@ -284,6 +310,7 @@ async def profile(args: argparse.Namespace) -> None:
         runs["batch"]["cpu_ms_per_entry_unprofiled"] = round(
             runs["batch"]["cpu_ms_per_request_unprofiled"] / args.batch_size, 3
         )
+        runs["batch"]["gc_ms_per_request_unprofiled"] = gc_pauses.stop(args.batches)
     emit(
         {
             "bench": "profile_ledger",

@@ -19,7 +19,7 @@ AMOUNT_MINOR_MAX = 10**15 * 100  # a quadrillion major units at two decimals
 BALANCE_MINOR_MAX = 2**62
 SCALE_MAX = 12  # with 64-bit storage, 18 decimals would leave room for 9 units
 
-_AMOUNT_PATTERN = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+_AMOUNT_PATTERN = re.compile(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?\Z")
 _CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_.\-]{1,15}$")
 
 # ISO 4217 codes that have no minor-unit exponent (gold, SDR, testing codes) are not
@@ -64,20 +64,22 @@ def is_valid_asset_code(code: str) -> bool:
 
 def parse_amount(text: str, *, scale: int, field: str = "amount") -> int:
     """Parse a decimal string such as "-12.34" into minor units at `scale` decimals."""
-    if not isinstance(text, str) or not _AMOUNT_PATTERN.match(text):
+    match = _AMOUNT_PATTERN.match(text) if isinstance(text, str) else None
+    if match is None:
         raise InvalidAmount(
             f'{field} must be a decimal string such as "-12.34"', details={"field": field}
         )
-    whole, _, fraction = text.lstrip("-").partition(".")
-    if len(fraction.rstrip("0")) > scale:
+    sign, whole, fraction = match.groups()
+    fraction = fraction.rstrip("0") if fraction else ""
+    if len(fraction) > scale:
         raise TooManyDecimals(
             f"{field} {text} has more than {scale} decimals",
             details={"field": field, "scale": scale},
         )
-    minor = int(whole + fraction.rstrip("0").ljust(scale, "0"))
+    minor = int(whole + fraction.ljust(scale, "0"))
     if minor > AMOUNT_MINOR_MAX:
         raise AmountOverflow(f"{field} {text} is too large", details={"field": field})
-    return -minor if text.startswith("-") else minor
+    return -minor if sign else minor
 
 
 def format_amount(minor: int, *, scale: int) -> str:

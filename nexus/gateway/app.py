@@ -28,6 +28,7 @@ from nexus.core.config import Settings
 from nexus.core.db import Database
 from nexus.core.errors import error_body, install_error_handlers
 from nexus.core.events import Dispatcher
+from nexus.core.heap import settle_heap
 from nexus.core.observability import EdgeMiddleware, configure_logging, metrics_response
 from nexus.core.security import TokenVerifier
 from nexus.core.service import ServiceSpec
@@ -106,6 +107,7 @@ def create_app(
             for spec in specs:
                 for worker in spec.workers:
                     tasks.append(asyncio.create_task(worker(databases[spec.name], settings)))
+        settle_heap()
         try:
             yield
         finally:

@@ -13,16 +13,15 @@ queue (rows inserted behind the ledger's back) are reported too.
 import asyncio
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 import structlog
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.clock import utc_now
 from nexus.core.config import Settings
 from nexus.core.db import Database
-from nexus.ledger import domain, repository
+from nexus.ledger import domain, repository, writer
 from nexus.ledger.models import chain_links, chain_pending, entries
 from nexus.ledger.schemas import ChainBreak, ChainReport
 
@@ -94,24 +93,17 @@ async def seal_org(session: AsyncSession, *, org_id: uuid.UUID, block_max: int) 
     if not queued:
         return 0
     seq, previous = await _head(session, org_id)
-    now = utc_now()
-    links: list[dict[str, Any]] = []
+    links = writer.ChainLinks(org_id=org_id, sealed_at=utc_now())
     for entry_id, entry_digest in queued:
         seq += 1
         previous = domain.link_hash(
             previous_link_hash=previous, entry_hash_hex=entry_digest, seq=seq
         )
-        links.append(
-            {
-                "org_id": org_id,
-                "seq": seq,
-                "entry_id": entry_id,
-                "entry_hash": entry_digest,
-                "link_hash": previous,
-                "sealed_at": now,
-            }
-        )
-    await session.execute(insert(chain_links), links)
+        links.seqs.append(seq)
+        links.entry_ids.append(entry_id)
+        links.entry_hashes.append(entry_digest)
+        links.link_hashes.append(previous)
+    await writer.write_links(session, links)
     await repository.delete_chain_pending(session, entry_ids=[entry_id for entry_id, _ in queued])
     return len(queued)
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -90,8 +90,9 @@ class AccountNotFound(NotFound):
     code = "account_not_found"
 
 
-@dataclass(frozen=True, slots=True)
-class PostingDraft:
+# Drafts are named tuples, not frozen dataclasses: a batch makes tens of thousands of
+# them, and a frozen dataclass sets each field through object.__setattr__.
+class PostingDraft(NamedTuple):
     """One line of an entry to be posted; `amount_minor` is signed (debit > 0)."""
 
     account_id: uuid.UUID
@@ -100,8 +101,7 @@ class PostingDraft:
     memo: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class EntryDraft:
+class EntryDraft(NamedTuple):
     """An entry as a client asked for it, parsed but not yet checked against accounts."""
 
     date: date
@@ -224,25 +224,43 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def balance_deltas(entries: Iterable[EntryDraft]) -> dict[BalanceKey, int]:
-    """Sum postings per (account, currency)."""
-    deltas: dict[BalanceKey, int] = defaultdict(int)
-    for entry in entries:
-        for posting in entry.postings:
-            deltas[(posting.account_id, posting.currency)] += posting.amount_minor
-    return dict(deltas)
+DatedKey = tuple[uuid.UUID, str, date]
 
 
-def dated_deltas(
-    entries: Iterable[EntryDraft], *, monthly: bool
-) -> dict[tuple[uuid.UUID, str, date], int]:
-    """Sum postings per (account, currency, day) or per (account, currency, month)."""
-    deltas: dict[tuple[uuid.UUID, str, date], int] = defaultdict(int)
+@dataclass(frozen=True, slots=True)
+class Deltas:
+    """What a set of entries adds: per account and currency, in all, per day, per month."""
+
+    balances: dict[BalanceKey, int]
+    daily: dict[DatedKey, int]
+    monthly: dict[DatedKey, int]
+
+
+def posting_deltas(entries: Iterable[EntryDraft]) -> Deltas:
+    """Sum postings per (account, currency), per day and per month; dated sums of 0 dropped."""
+    # Keyed by the account id's integer while summing: a UUID hashes in Python, an int in C.
+    by_day: dict[tuple[int, str, date], int] = defaultdict(int)
+    accounts: dict[int, uuid.UUID] = {}
     for entry in entries:
-        bucket = month_start(entry.date) if monthly else entry.date
+        day = entry.date
         for posting in entry.postings:
-            deltas[(posting.account_id, posting.currency, bucket)] += posting.amount_minor
-    return {key: value for key, value in deltas.items() if value != 0}
+            number = posting.account_id.int
+            accounts[number] = posting.account_id
+            by_day[(number, posting.currency, day)] += posting.amount_minor
+    balances: dict[BalanceKey, int] = defaultdict(int)
+    daily: dict[DatedKey, int] = {}
+    monthly: dict[DatedKey, int] = defaultdict(int)
+    for (number, currency, day), delta in by_day.items():
+        account_id = accounts[number]
+        balances[(account_id, currency)] += delta
+        monthly[(account_id, currency, month_start(day))] += delta
+        if delta != 0:
+            daily[(account_id, currency, day)] = delta
+    return Deltas(
+        balances=dict(balances),
+        daily=daily,
+        monthly={key: delta for key, delta in monthly.items() if delta != 0},
+    )
 
 
 def check_delta_range(deltas: Mapping[BalanceKey, int]) -> None:
@@ -323,28 +341,59 @@ class SealedFacts:
     ]  # line, account, minor, cur, memo
 
 
+def sealed_time(recorded_at: datetime) -> str:
+    """Return the canonical text of a recording time: naive UTC, microseconds."""
+    if recorded_at.tzinfo is not None:  # PostgreSQL returns aware times, SQLite naive UTC
+        recorded_at = recorded_at.astimezone(UTC).replace(tzinfo=None)
+    return recorded_at.isoformat(timespec="microseconds")
+
+
+def entry_digest(
+    *,
+    entry_id: str,
+    org_id: str,
+    day: str,
+    description: str,
+    payee: str | None,
+    reference: str | None,
+    metadata: Mapping[str, Any] | None,
+    recorded_at: str,
+    reverses: str | None,
+    postings: list[list[Any]],
+) -> str:
+    """Hash an entry from its texts; postings in line order as [line, account, minor, cur, memo]."""
+    document = {
+        "id": entry_id,
+        "org": org_id,
+        "date": day,
+        "description": description,
+        "payee": payee,
+        "reference": reference,
+        "metadata": metadata,
+        "recorded_at": recorded_at,
+        "reverses": reverses,
+        "postings": postings,
+    }
+    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def entry_hash(facts: SealedFacts) -> str:
     """Hash an entry's content canonically (sorted keys, exact integers, UTC times)."""
-    recorded = facts.recorded_at
-    if recorded.tzinfo is not None:  # PostgreSQL returns aware times, SQLite naive UTC
-        recorded = recorded.astimezone(UTC).replace(tzinfo=None)
-    recorded_text = recorded.isoformat(timespec="microseconds")
-    document = {
-        "id": str(facts.entry_id),
-        "org": str(facts.org_id),
-        "date": facts.date.isoformat(),
-        "description": facts.description,
-        "payee": facts.payee,
-        "reference": facts.reference,
-        "metadata": facts.metadata,
-        "recorded_at": recorded_text,
-        "reverses": str(facts.reverses_entry_id) if facts.reverses_entry_id else None,
-        "postings": [
+    return entry_digest(
+        entry_id=str(facts.entry_id),
+        org_id=str(facts.org_id),
+        day=facts.date.isoformat(),
+        description=facts.description,
+        payee=facts.payee,
+        reference=facts.reference,
+        metadata=facts.metadata,
+        recorded_at=sealed_time(facts.recorded_at),
+        reverses=str(facts.reverses_entry_id) if facts.reverses_entry_id else None,
+        postings=[
             [line, str(account), amount, currency, memo]
             for line, account, amount, currency, memo in sorted(facts.postings)
         ],
-    }
-    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    )
 
 
 def link_hash(*, previous_link_hash: str, entry_hash_hex: str, seq: int) -> str:

@@ -201,34 +201,30 @@ async def _plan(
     currencies = {p.currency for request in requests for p in request.draft.postings}
     custom = await scales_for(session, org_id=org_id, currencies=currencies)
     plan = writer.PostingPlan(org_id=org_id, recorded_at=utc_now(), created_by=user_id)
+    builder = _PlanBuilder(plan, custom_scales=custom)
     for request in requests:
-        _add_entry(plan, request, entry_id=new_id(), custom_scales=custom)
-    drafts = [request.draft for request in requests]
-    deltas = domain.balance_deltas(drafts)
-    domain.check_delta_range(deltas)
+        builder.add(request, entry_id=new_id())
+    deltas = domain.posting_deltas(request.draft for request in requests)
+    domain.check_delta_range(deltas.balances)
     facts = context.accounts
     after = {
         key: context.floored_balances.get(key, 0) + delta
-        for key, delta in deltas.items()
+        for key, delta in deltas.balances.items()
         if facts[key[0]].floor_minor is not None
     }
     domain.check_floors(after, facts)
     plan.balance_deltas = [
         (account_id, currency, delta, _floor_of_new_row(delta, facts[account_id].floor_minor))
-        for (account_id, currency), delta in sorted(deltas.items(), key=_lock_order)
+        for (account_id, currency), delta in sorted(deltas.balances.items(), key=_lock_order)
         if delta != 0
     ]
     plan.daily_deltas = [
         (account_id, currency, day, delta)
-        for (account_id, currency, day), delta in sorted(
-            domain.dated_deltas(drafts, monthly=False).items(), key=_lock_order
-        )
+        for (account_id, currency, day), delta in sorted(deltas.daily.items(), key=_lock_order)
     ]
     plan.monthly_deltas = [
         (account_id, currency, month, delta)
-        for (account_id, currency, month), delta in sorted(
-            domain.dated_deltas(drafts, monthly=True).items(), key=_lock_order
-        )
+        for (account_id, currency, month), delta in sorted(deltas.monthly.items(), key=_lock_order)
     ]
     return plan
 
@@ -260,90 +256,109 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value, default=str).decode()
 
 
-def _add_entry(
-    plan: writer.PostingPlan,
-    request: PostRequest,
-    *,
-    entry_id: uuid.UUID,
-    custom_scales: Mapping[str, int],
-) -> None:
-    draft = request.draft
-    metadata = dict(draft.metadata) if draft.metadata is not None else None
-    plan.entry_ids.append(entry_id)
-    plan.entry_dates.append(draft.date)
-    plan.descriptions.append(draft.description)
-    plan.payees.append(draft.payee)
-    plan.references.append(draft.reference)
-    plan.metadata_json.append(_json_text(metadata))
-    plan.reverses.append(request.reverses_entry_id)
-    plan.idempotency_keys.append(request.idempotency_key)
-    plan.request_hashes.append(request.request_hash)
-    lines = []
-    for line_no, posting in enumerate(draft.postings):
-        plan.posting_entry_ids.append(entry_id)
-        plan.posting_lines.append(line_no)
-        plan.posting_accounts.append(posting.account_id)
-        plan.posting_amounts.append(posting.amount_minor)
-        plan.posting_currencies.append(posting.currency)
-        plan.posting_memos.append(posting.memo)
-        plan.posting_dates.append(draft.date)
-        scale = domain.scale_of(posting.currency, custom_scales=custom_scales)
-        lines.append(
-            {
-                "account_id": str(posting.account_id),
-                "currency": posting.currency,
-                "amount": format_amount(posting.amount_minor, scale=scale),
-            }
-        )
-    plan.entry_hashes.append(
-        domain.entry_hash(
-            domain.SealedFacts(
-                entry_id=entry_id,
-                org_id=plan.org_id,
-                date=draft.date,
+class _PlanBuilder:
+    """Adds entries to a plan, turning each account, currency and time into text once.
+
+    A batch names a few accounts thousands of times; their ids, the organisation's and
+    the recording time appear in every entry's seal and event as the same strings.
+    """
+
+    def __init__(self, plan: writer.PostingPlan, *, custom_scales: Mapping[str, int]) -> None:
+        self.plan = plan
+        self.custom_scales = custom_scales
+        self.org_text = str(plan.org_id)
+        self.recorded_text = domain.sealed_time(plan.recorded_at)
+        self.account_texts: dict[uuid.UUID, str] = {}
+        self.scales: dict[str, int] = {}
+
+    def _account_text(self, account_id: uuid.UUID) -> str:
+        text = self.account_texts.get(account_id)
+        if text is None:
+            text = self.account_texts[account_id] = str(account_id)
+        return text
+
+    def _scale(self, currency: str) -> int:
+        scale = self.scales.get(currency)
+        if scale is None:
+            scale = self.scales[currency] = domain.scale_of(
+                currency, custom_scales=self.custom_scales
+            )
+        return scale
+
+    def add(self, request: PostRequest, *, entry_id: uuid.UUID) -> None:
+        plan, draft = self.plan, request.draft
+        entry_text = str(entry_id)
+        day_text = draft.date.isoformat()
+        metadata = dict(draft.metadata) if draft.metadata is not None else None
+        plan.entry_ids.append(entry_id)
+        plan.entry_dates.append(draft.date)
+        plan.descriptions.append(draft.description)
+        plan.payees.append(draft.payee)
+        plan.references.append(draft.reference)
+        plan.metadata_json.append(_json_text(metadata))
+        plan.reverses.append(request.reverses_entry_id)
+        plan.idempotency_keys.append(request.idempotency_key)
+        plan.request_hashes.append(request.request_hash)
+        sealed: list[list[Any]] = []
+        lines: list[dict[str, str]] = []
+        for line_no, posting in enumerate(draft.postings):
+            plan.posting_entry_ids.append(entry_id)
+            plan.posting_lines.append(line_no)
+            plan.posting_accounts.append(posting.account_id)
+            plan.posting_amounts.append(posting.amount_minor)
+            plan.posting_currencies.append(posting.currency)
+            plan.posting_memos.append(posting.memo)
+            plan.posting_dates.append(draft.date)
+            account_text = self._account_text(posting.account_id)
+            sealed.append(
+                [line_no, account_text, posting.amount_minor, posting.currency, posting.memo]
+            )
+            lines.append(
+                {
+                    "account_id": account_text,
+                    "currency": posting.currency,
+                    "amount": format_amount(
+                        posting.amount_minor, scale=self._scale(posting.currency)
+                    ),
+                }
+            )
+        reverses = str(request.reverses_entry_id) if request.reverses_entry_id else None
+        plan.entry_hashes.append(
+            domain.entry_digest(
+                entry_id=entry_text,
+                org_id=self.org_text,
+                day=day_text,
                 description=draft.description,
                 payee=draft.payee,
                 reference=draft.reference,
                 metadata=metadata,
-                recorded_at=plan.recorded_at,
-                reverses_entry_id=request.reverses_entry_id,
-                postings=tuple(
-                    (line_no, p.account_id, p.amount_minor, p.currency, p.memo)
-                    for line_no, p in enumerate(draft.postings)
-                ),
+                recorded_at=self.recorded_text,
+                reverses=reverses,
+                postings=sealed,
             )
         )
-    )
-    reverses = str(request.reverses_entry_id) if request.reverses_entry_id else None
-    _add_event(
-        plan,
-        events.ENTRY_POSTED,
-        {
-            "entry_id": str(entry_id),
-            "date": draft.date.isoformat(),
-            "description": draft.description,
-            "payee": draft.payee,
-            "reference": draft.reference,
-            "reverses_entry_id": reverses,
-            "postings": lines,
-        },
-    )
-    if reverses is not None:
-        _add_event(
-            plan,
-            events.ENTRY_REVERSED,
+        self._add_event(
+            events.ENTRY_POSTED,
             {
-                "entry_id": reverses,
-                "reversal_entry_id": str(entry_id),
-                "date": draft.date.isoformat(),
+                "entry_id": entry_text,
+                "date": day_text,
+                "description": draft.description,
+                "payee": draft.payee,
+                "reference": draft.reference,
+                "reverses_entry_id": reverses,
+                "postings": lines,
             },
         )
+        if reverses is not None:
+            self._add_event(
+                events.ENTRY_REVERSED,
+                {"entry_id": reverses, "reversal_entry_id": entry_text, "date": day_text},
+            )
 
-
-def _add_event(plan: writer.PostingPlan, event_type: str, data: dict[str, Any]) -> None:
-    plan.event_ids.append(new_id())
-    plan.event_types.append(event_type)
-    plan.event_data_json.append(orjson.dumps(data).decode())
+    def _add_event(self, event_type: str, data: dict[str, Any]) -> None:
+        self.plan.event_ids.append(new_id())
+        self.plan.event_types.append(event_type)
+        self.plan.event_data_json.append(orjson.dumps(data).decode())
 
 
 async def reverse_entry(

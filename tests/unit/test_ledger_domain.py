@@ -92,14 +92,24 @@ def test_floors_and_overflow() -> None:
         domain.check_delta_range({(FOOD, "EUR"): -BALANCE_MINOR_MAX - 1})
 
 
-def test_dated_deltas_bucket_by_day_and_month() -> None:
+def test_posting_deltas_sum_in_all_by_day_and_by_month() -> None:
     entries = [
         draft((FOOD, 100, "EUR"), (CASH, -100, "EUR"), day=date(2026, 1, 31)),
         draft((FOOD, 50, "EUR"), (CASH, -50, "EUR"), day=date(2026, 2, 1)),
         draft((FOOD, 25, "EUR"), (CASH, -25, "EUR"), day=date(2026, 2, 1)),
+        draft((FOOD, -30, "EUR"), (CASH, 30, "EUR"), day=date(2026, 2, 2)),
+        draft((FOOD, 30, "EUR"), (CASH, -30, "EUR"), day=date(2026, 2, 2)),
     ]
-    assert domain.dated_deltas(entries, monthly=False)[(FOOD, "EUR", date(2026, 2, 1))] == 75
-    assert domain.dated_deltas(entries, monthly=True) == {
+    deltas = domain.posting_deltas(entries)
+    assert deltas.balances == {(FOOD, "EUR"): 175, (CASH, "EUR"): -175}
+    # 2 February nets to zero: no dated row to add.
+    assert deltas.daily == {
+        (FOOD, "EUR", date(2026, 1, 31)): 100,
+        (CASH, "EUR", date(2026, 1, 31)): -100,
+        (FOOD, "EUR", date(2026, 2, 1)): 75,
+        (CASH, "EUR", date(2026, 2, 1)): -75,
+    }
+    assert deltas.monthly == {
         (FOOD, "EUR", date(2026, 1, 1)): 100,
         (CASH, "EUR", date(2026, 1, 1)): -100,
         (FOOD, "EUR", date(2026, 2, 1)): 75,
