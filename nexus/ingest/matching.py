@@ -23,10 +23,13 @@ Evidence. Each candidate pair earns points (a score, not money):
   stripped of punctuation and bank boilerplate ("CARD PAYMENT", "SEPA DD"). Each word
   of the entry looks for itself among the bank words with the same key (its first
   three consonants: "amzn" and "amazon" are both "mzn"): equal, a truncated prefix,
-  or a near spelling; words with digits count only when equal. Words weigh by their
-  rarity among the entries' texts (squared inverse document frequency), so "Isar" in
-  "Isar Fitness" counts far more than "fitness", and card codes or store numbers on
-  the bank side cost nothing.
+  or a near spelling; words with digits count only when equal. A bank word of
+  consonants only may spell consecutive entry words ("TLSRSN" for "Atlas Reisen").
+  Words weigh by their rarity among the entries' texts (squared inverse document
+  frequency), so "Isar" in "Isar Fitness" counts far more than "fitness", and card
+  codes or store numbers on the bank side cost nothing. A bank text that names a
+  payee (a word at most `NAMING_WORD_SHARE_MAX` of the entry texts use) and shows
+  nothing of the entry's text costs `TEXT_CONFLICT_POINTS` ("text_conflict").
 - reference: an equal non-empty reference adds `REFERENCE_POINTS`.
 
 Candidates come from an index, never from comparing every pair. Each entry is filed
@@ -42,7 +45,9 @@ Assignment. Pairs are taken highest evidence first, each line and entry at most 
 ties broken by a canonical order of the inputs (so input order does not matter);
 pairwise swaps then fix crossings the greedy order left. A held pair's rival gap is
 the evidence its best alternative would lose: a free candidate of its line or entry,
-a swap with another match, or a free same-amount item left out of the candidates.
+a swap with another match, or a free same-amount item left out of the candidates
+(less `TEXT_CONFLICT_POINTS` when its text shares no word key with the other side
+and that side's text names a payee or, as the held pair shows, reads well).
 Confidence is the evidence plus up to `DISTINCT_POINTS` for a wide gap (all of it
 from `DISTINCT_GAP_FULL`: "no_rival"). A gap under `ambiguity_margin` marks the match
 "ambiguous" and caps it below auto-acceptance: two look-alikes need a person.
@@ -57,7 +62,10 @@ target, lie on the bank side from `GROUP_EARLY_DAYS_MAX` day before to
 count too. Pairs of members are found by hashing, bigger groups by a pruned
 subset-sum search over the most relevant members, as many as keep the subsets of each
 size under `group_subsets_max`. Groups are scored like pairs (mean member text, worst
-date, references, the gap to the next combination) and compete with the weak pairs:
+date, references, the gap to the next combination); an exact sum of rare amounts is
+itself evidence (`GROUP_RARITY_POINTS` times the rarity of the commonest member
+amount), so a deposit naming no payer can be accepted when no other sum fits, while
+sums of common amounts (two 50.00 for a 100.00) cannot. They compete with weak pairs:
 the final selection takes proposals best first while their lines and entries are free.
 """
 
@@ -69,8 +77,8 @@ import functools
 import gc
 import math
 import operator
-from collections import defaultdict
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -83,13 +91,15 @@ from rapidfuzz.utils import default_process
 AMOUNT_EQUAL_POINTS = 0.45
 FEE_POINTS = 0.40
 AMOUNT_RARITY_POINTS = 0.15  # times 1 / (1 + same-amount entries a window holds on average)
-GROUP_POINTS = 0.35
-GROUP_SIZE_PENALTY_POINTS = 0.03  # per member beyond two: bigger sums match by chance
+GROUP_POINTS = 0.25
+GROUP_RARITY_POINTS = 0.45  # times the rarity of the commonest member amount
+GROUP_SIZE_PENALTY_POINTS = 0.08  # per member beyond two: bigger sums match by chance
 DATE_POINTS_MAX = 0.15
 TEXT_POINTS_MAX = 0.25
+TEXT_CONFLICT_POINTS = 0.25  # taken off when the bank text names someone else
 REFERENCE_POINTS = 0.30
-DISTINCT_POINTS = 0.20
-DISTINCT_GAP_FULL = 0.20  # a rival gap this wide earns all of DISTINCT_POINTS
+DISTINCT_POINTS = 0.30
+DISTINCT_GAP_FULL = 0.30  # a rival gap this wide earns all of DISTINCT_POINTS
 EXACT_CONFIDENCE = 1.0
 FUZZY_CONFIDENCE_MAX = 0.99
 FEE_CONFIDENCE_MAX = 0.97
@@ -103,10 +113,12 @@ GROUP_EARLY_DAYS_MAX = 1  # group members on the bank side may be this many days
 BASIS_POINTS_PER_UNIT = 10_000
 BLIND_PAIRS_PER_LINE_MAX = 3  # candidates sharing no word nor reference kept per line
 LAG_LEARNING_SIMILARITY_MIN = 50  # lone pairs this similar teach the booking lag
+READ_SIMILARITY_MIN = 50  # a bank text this similar to an entry's names that payee
 LAG_PRIOR_MATCHES = 50  # the default slope counts as this many lone pairs
 PAIR_SCAN_MAX = 16  # up to this many same-amount entries in a window are simply scanned
 _NEVER = 2**62  # a bucket size no index reaches
 SWAP_PASSES_MAX = 4
+HIDDEN_RIVALS_SCAN_MAX = 8  # free same-amount items looked at per side for a rival
 GROUP_SCAN_FACTOR = 4  # a group search looks at most this many times the members it wants
 GROUP_SOLUTIONS_MAX = 8  # combinations kept per group search (the best and rivals)
 CONTESTED_PAIR_CONFIDENCE_MAX = 0.75  # weaker pairs compete with groups for their items
@@ -116,6 +128,8 @@ WORD_KEY_CHARS = 3
 WORD_FUZZY_RATIO_MIN = 80
 WORD_PREFIX_CHARS_MIN = 3
 WORD_PREFIX_CREDIT = 0.9
+ABBREVIATION_CHARS_MIN = 4  # a bank word of this many consonants may abbreviate names
+NAMING_WORD_SHARE_MAX = 0.05  # a word in at most this share of entry texts names a payee
 ENTRY_COVERAGE_SHARE = 0.8  # the rest: how much of the bank text the entry explains
 VOWELS = frozenset("aeiou")
 
@@ -265,6 +279,35 @@ class _Text(NamedTuple):
     word_keys: tuple[str, ...]  # the key of each word
     keys: frozenset[str]
     weights: tuple[float, ...]  # of each word; 0.0 for words no entry text uses
+    abbreviations: tuple[str, ...]  # words that may be consonants of names ("tlsrsn")
+    names: bool  # has a word few entry texts use: it says who was paid
+
+
+def consonants(word: str) -> str:
+    """The letters of `word` that are not vowels ("atlas" -> "tls")."""
+    return "".join(char for char in word if char not in VOWELS)
+
+
+def abbreviation_credits(abbreviation: str, words: Sequence[str]) -> list[float]:
+    """Credit each entry word a consonant-only bank word spells ("tlsrsn": "Atlas Reisen")."""
+    credits = [0.0] * len(words)
+    for start in range(len(words)):
+        rest, place, spelt = abbreviation, start, 0
+        while rest and place < len(words) and words[place].isalpha():
+            skeleton = consonants(words[place])
+            if not skeleton:
+                break
+            if rest.startswith(skeleton):
+                taken = len(skeleton)
+            elif skeleton.startswith(rest):
+                taken = len(rest)  # the bank cut the last word short
+            else:
+                break
+            rest, place, spelt = rest[taken:], place + 1, spelt + taken
+        if not rest and spelt >= ABBREVIATION_CHARS_MIN:
+            for spelt_word in range(start, place):
+                credits[spelt_word] = WORD_PREFIX_CREDIT
+    return credits
 
 
 class TextModel:
@@ -285,6 +328,7 @@ class TextModel:
             for word, count in document_frequency.items()
         }
         self._weight_unknown = math.log(1 + max(1, len(distinct))) ** 2  # rarer than any
+        self._naming_weight = math.log(1 + 1 / NAMING_WORD_SHARE_MAX) ** 2
         self._texts.clear()  # made before the weights were known
         self._by_words.clear()
         self._credit: dict[tuple[str, str], float] = {}
@@ -317,8 +361,22 @@ class TextModel:
                 key = known_keys[word] = word_key(word)
             word_keys.append(key)
             weights.append(known_weights.get(word, 0.0))
+        abbreviations = tuple(
+            word
+            for word in words
+            if len(word) >= ABBREVIATION_CHARS_MIN and word.isalpha() and word == consonants(word)
+        )
+        names = bool(known_weights) and max(weights, default=0.0) >= self._naming_weight
         return _Text(
-            len(self._by_words), words, tuple(word_keys), frozenset(word_keys), tuple(weights)
+            len(self._by_words),
+            words,
+            tuple(word_keys),
+            # An abbreviation starts with the key of the first name it spells, be that
+            # name's key two consonants ("nvmrkt": "nova", key "nv") or three.
+            frozenset(word_keys).union(word[:2] for word in abbreviations),
+            tuple(weights),
+            abbreviations,
+            names,
         )
 
     def similarity(self, bank: _Text, entry: _Text) -> int:
@@ -344,10 +402,19 @@ class TextModel:
         unknown = self._weight_unknown
         total = shown = 0.0
         bank_words = bank.words
-        for word, key, weight in zip(entry.words, entry.word_keys, entry.weights, strict=True):
+        spelt = [0.0] * len(entry.words)
+        for abbreviation in bank.abbreviations:
+            credits = abbreviation_credits(abbreviation, entry.words)
+            spelt = [max(pair) for pair in zip(spelt, credits, strict=True)]
+        for word, key, weight, abbreviated in zip(
+            entry.words, entry.word_keys, entry.weights, spelt, strict=True
+        ):
             weight = weight or unknown
             total += weight
-            shown += weight if word in bank_words else weight * self._best_credit(word, key, bank)
+            if word in bank_words:
+                shown += weight
+            else:
+                shown += weight * max(abbreviated, self._best_credit(word, key, bank))
         coverage = shown / total
         known_total = explained = 0.0
         for word, key, weight in zip(bank.words, bank.word_keys, bank.weights, strict=True):
@@ -433,6 +500,7 @@ class _Pair(NamedTuple):
     similarity: int
     rarity: float  # 1 / (1 + entries of this amount a date window holds on average)
     base_points: float  # amount (or fee) points plus rarity points
+    text_conflict: bool  # the bank text names a payee and shows nothing of the entry's
 
 
 class _DateIndex(NamedTuple):
@@ -585,10 +653,11 @@ class _BankAmountIndex:
         entries: Sequence[MatchEntry],
         *,
         keys: Sequence[frozenset[str]],
+        rarities: dict[tuple[str, int], float],
         settings: MatchSettings,
     ) -> None:
         self.buckets: dict[str, dict[int, _ReadingBucket]] = defaultdict(dict)
-        readings = _readings_by_amount(entries, settings=settings)
+        readings = _readings_by_amount(rarities, settings=settings)
         for position, entry in enumerate(entries):  # canonical: dates ascending
             by_amount, ordinal = self.buckets[entry.currency], entry.date.toordinal()
             for bank_minor, reading in readings[(entry.currency, entry.amount_minor)]:
@@ -620,19 +689,13 @@ class _BankAmountIndex:
 
 
 def _readings_by_amount(
-    entries: Sequence[MatchEntry], *, settings: MatchSettings
+    rarities: dict[tuple[str, int], float], *, settings: MatchSettings
 ) -> dict[tuple[str, int], list[tuple[int, _Reading]]]:
     """For each (currency, amount) of the entries: the bank amounts such an entry could
     show, and as what. The rarity of an amount is 1 / (1 + how many other entries of it
     a date window holds on average)."""
-    counts: dict[tuple[str, int], int] = defaultdict(int)
-    for entry in entries:
-        counts[(entry.currency, entry.amount_minor)] += 1
-    span_days = _span_days(entries, window_days=settings.date_window_days)
-    window = 2 * settings.date_window_days + 1
     found: dict[tuple[str, int], list[tuple[int, _Reading]]] = {}
-    for (currency, amount), count in counts.items():
-        rarity = 1 / (1 + (count - 1) * window / span_days[currency])
+    for (currency, amount), rarity in rarities.items():
         rare_points = AMOUNT_RARITY_POINTS * rarity
         shown = [(amount, _Reading(None, 0, AMOUNT_EQUAL_POINTS + rare_points, rarity))]
         if amount < 0:  # money out may carry a fee
@@ -673,8 +736,11 @@ class _PairSearch:
             _keys(text, entry.reference)
             for text, entry in zip(self.entry_texts, entries, strict=True)
         ]
-        self.index = _BankAmountIndex(entries, keys=self.entry_keys, settings=settings)
         window = settings.date_window_days
+        self.entry_rarities = _amount_rarities(entries, self.entry_ordinals, window_days=window)
+        self.index = _BankAmountIndex(
+            entries, keys=self.entry_keys, rarities=self.entry_rarities, settings=settings
+        )
         # Date points by delta_days + window (delta_days = bank date - entry date) ...
         self.date_points_by_delta = [
             DATE_POINTS_MAX * date_closeness(delta_days=delta - window, window_days=window)
@@ -787,6 +853,7 @@ class _PairSearch:
         points += self.date_points_by_delta[pair.delta_days + self.settings.date_window_days]
         points += TEXT_POINTS_MAX * pair.similarity / 100
         points += REFERENCE_POINTS if pair.reference_equal else 0.0
+        points -= TEXT_CONFLICT_POINTS if pair.text_conflict else 0.0
         return round(points, CONFIDENCE_DECIMALS)
 
     def _pair(self, line: int, entry: int, reading: _Reading, shared: bool) -> _Pair:
@@ -806,6 +873,7 @@ class _PairSearch:
             similarity,
             reading.rarity,
             reading.base_points,
+            similarity == 0 and self.line_texts[line].names,
         )
 
     def hidden_rivals(self, held: dict[int, _Pair]) -> _HiddenRivals:
@@ -835,20 +903,29 @@ class _HiddenRivals:
 
     def evidence(self, held: _Pair) -> float:
         """Evidence, text aside, of the best such rival (-inf: none). Candidates left
-        out of the pair list (blind ones past the closest few) count here."""
+        out of the pair list (blind ones past the closest few) count here. A rival
+        sharing no word key with the other side loses `TEXT_CONFLICT_POINTS` when the
+        bank text names a payee, as it would as a pair, or when the held pair reads
+        well: its payee shows in bank text, and the rival's text shows none of it."""
         search = self.search
         currency = search.line_currencies[held.line]
         entry_minor, line_minor = search.entry_amounts[held.entry], search.line_amounts[held.line]
+        line_keys, entry_keys, line_texts = search.line_keys, search.entry_keys, search.line_texts
+        reads = held.similarity >= READ_SIMILARITY_MIN
         best = -math.inf
         if self.free_entries.bucket(currency, entry_minor) is not None:
+            keys = line_keys[held.line]
+            names = reads or line_texts[held.line].names
             best = self._nearest(
                 self.free_entries,
                 currency,
                 entry_minor,
                 search.line_ordinals[held.line],
                 search.date_points_by_entry_offset,
+                lambda rival: names and keys.isdisjoint(entry_keys[rival]),
             )
         if self.free_lines.bucket(currency, line_minor) is not None:
+            keys = entry_keys[held.entry]
             best = max(
                 best,
                 self._nearest(
@@ -857,39 +934,56 @@ class _HiddenRivals:
                     line_minor,
                     search.entry_ordinals[held.entry],
                     search.date_points_by_delta,
+                    lambda rival: (
+                        (reads or line_texts[rival].names) and keys.isdisjoint(line_keys[rival])
+                    ),
                 ),
             )
         return held.base_points + best
 
     def _nearest(
-        self, index: _Index, currency: str, amount_minor: int, center: int, scores: list[float]
+        self,
+        index: _Index,
+        currency: str,
+        amount_minor: int,
+        center: int,
+        scores: list[float],
+        conflicts: Callable[[int], bool],
     ) -> float:
+        """The best date score of a free rival, less the conflict points of its text."""
         window = self.search.settings.date_window_days
-        for score, _ in index.nearest(
+        best = -math.inf
+        for score, rival in index.nearest(
             currency=currency,
             value=amount_minor,
             center=center,
             first=center - window,
             last=center + window,
             scores=scores,
-            count=1,
+            count=HIDDEN_RIVALS_SCAN_MAX,
             scan_max=self.search.settings.candidates_per_line_max,
         ):
-            return score
-        return -math.inf
+            if not conflicts(rival):
+                return max(best, score)  # closest first: no later one scores more
+            best = max(best, score - TEXT_CONFLICT_POINTS)
+        return best
 
 
-def _span_days(entries: Sequence[MatchEntry], *, window_days: int) -> dict[str, int]:
-    """Days between the first and last entry of each currency (in canonical order), at
-    least one window."""
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-    for entry in entries:
-        first.setdefault(entry.currency, entry.date.toordinal())
-        last[entry.currency] = entry.date.toordinal()
+def _amount_rarities(
+    items: Sequence[MatchBankLine | MatchEntry], ordinals: Sequence[int], *, window_days: int
+) -> dict[tuple[str, int], float]:
+    """For each (currency, amount) of `items` (canonical order, `ordinals` their dates):
+    1 / (1 + how many other items of it a date window holds on average)."""
+    currencies = [item.currency for item in items]
+    counts = Counter(zip(currencies, (item.amount_minor for item in items), strict=True))
+    # Canonical order sorts by currency, then date: the last write per currency wins.
+    first = dict(zip(reversed(currencies), reversed(ordinals), strict=True))
+    last = dict(zip(currencies, ordinals, strict=True))
+    window = 2 * window_days + 1
+    span_days = {currency: max(last[currency] - first[currency] + 1, window) for currency in first}
     return {
-        currency: max(last[currency] - first[currency] + 1, 2 * window_days + 1)
-        for currency in first
+        (currency, amount): 1 / (1 + (count - 1) * window / span_days[currency])
+        for (currency, amount), count in counts.items()
     }
 
 
@@ -1042,6 +1136,8 @@ def _pair_match(
         _reason("date_delta", pair.delta_days, "d"),
         _reason("text_similarity", pair.similarity),
     )
+    if pair.text_conflict:
+        reasons += ("text_conflict",)
     if pair.rarity >= RARE_AMOUNT_RARITY_MIN:
         reasons += ("amount_rare",)
     confidence, ambiguous = _confidence(evidence, gap, cap, settings)
@@ -1158,6 +1254,7 @@ class _GroupSearch:
         open_entries: set[int],
         line_keys: Sequence[frozenset[str]],
         entry_keys: Sequence[frozenset[str]],
+        entry_rarities: dict[tuple[str, int], float],
         texts: TextModel,
         settings: MatchSettings,
     ) -> None:
@@ -1179,6 +1276,13 @@ class _GroupSearch:
         self.entry_amounts = [abs(entry.amount_minor) for entry in entries]
         self.line_ordinals = [line.date.toordinal() for line in lines]
         self.entry_ordinals = [entry.date.toordinal() for entry in entries]
+        line_rarities = _amount_rarities(
+            lines, self.line_ordinals, window_days=settings.date_window_days
+        )
+        self.line_rarity = [line_rarities[(line.currency, line.amount_minor)] for line in lines]
+        self.entry_rarity = [
+            entry_rarities[(entry.currency, entry.amount_minor)] for entry in entries
+        ]
 
     def groups(self) -> list[_Group]:
         """The best group of every open line (one_to_many) and open entry (many_to_one)."""
@@ -1284,6 +1388,8 @@ class _GroupSearch:
 
     def _evidence(self, anchor: int, group: tuple[_Member, ...], one_to_many: bool) -> float:
         similarities, references = [], []
+        rarities = self.entry_rarity if one_to_many else self.line_rarity
+        rarity = min(rarities[member.position] for member in group)
         for member in group:
             line = self.lines[anchor if one_to_many else member.position]
             entry = self.entries[member.position if one_to_many else anchor]
@@ -1297,6 +1403,7 @@ class _GroupSearch:
             delta_days=worst_delta, window_days=self.settings.group_date_window_days
         )
         points += REFERENCE_POINTS if all(references) else 0.0
+        points += GROUP_RARITY_POINTS * rarity
         return round(points, CONFIDENCE_DECIMALS)
 
 
@@ -1419,6 +1526,7 @@ def _reconcile(
         open_entries=open_entries,
         line_keys=pair_search.line_keys,
         entry_keys=pair_search.entry_keys,
+        entry_rarities=pair_search.entry_rarities,
         texts=texts,
         settings=settings,
     )

@@ -179,6 +179,85 @@ def test_payment_split_in_two_bank_lines_is_many_to_one() -> None:
     assert found.entry_ids == ("e1",)
 
 
+def test_lone_deposit_with_a_unique_sum_is_auto_accepted() -> None:
+    found = only(
+        reconcile(
+            [line("b1", 21_737, "CASH DEPOSIT", days=2)],
+            [
+                entry("e1", 13_452, "Receipt R-0001 Meyer"),
+                entry("e2", 8_285, "Receipt R-0002 Okafor", days=1),
+            ],
+            SETTINGS,
+        )
+    )
+    assert found.kind is MatchKind.ONE_TO_MANY
+    assert sorted(found.entry_ids) == ["e1", "e2"]
+    assert "no_rival" in found.reasons
+    assert auto_accepted(found, SETTINGS)  # no payer named, but no other sum fits
+
+
+def test_a_bigger_group_is_less_sure_than_a_pair_of_members() -> None:
+    lines = [line("b1", 21_737, "CASH DEPOSIT", days=2)]
+    two = [entry("e1", 13_452, "Receipt 1"), entry("e2", 8_285, "Receipt 2", days=1)]
+    four = [
+        entry("e1", 6_001, "Receipt 1"),
+        entry("e2", 5_203, "Receipt 2"),
+        entry("e3", 7_452, "Receipt 3", days=1),
+        entry("e4", 3_081, "Receipt 4", days=1),
+    ]
+    of_two, of_four = only(reconcile(lines, two, SETTINGS)), only(reconcile(lines, four, SETTINGS))
+    assert "group_size_4" in of_four.reasons
+    # Among many candidates four amounts add up by chance far more often than two.
+    assert of_four.confidence < of_two.confidence
+
+
+def test_a_free_entry_naming_nobody_on_the_line_is_no_rival() -> None:
+    found = only(
+        reconcile(
+            [line("b1", -2_000, "CARD PAYMENT ISAR FITNESS", days=4)],
+            # Vodafone is closer in date, but the bank text shows none of it.
+            [entry("e1", -2_000, "Isar Fitness"), entry("e2", -2_000, "Vodafone", days=4)],
+            SETTINGS,
+        )
+    )
+    assert found.entry_ids == ("e1",)
+    assert "no_rival" in found.reasons
+    assert auto_accepted(found, SETTINGS)
+
+
+NAMES = (
+    "Atlas", "Orion", "Vega", "Polar", "Kaiser", "Ritter", "Meister", "Falken", "Adler",
+    "Kranich", "Hansa", "Baltic", "Linden", "Eichen", "Rhein", "Elbe", "Isar", "Nova",
+    "Prima", "Royal", "Urban", "Metro", "Delta", "Sonnen",
+)  # fmt: skip
+
+
+def test_a_bank_text_naming_another_payee_counts_against_the_pair() -> None:
+    entries = [entry(f"e-{name}", -1_000 - 7 * n, name) for n, name in enumerate(NAMES)]
+    found = only(reconcile([line("b1", -1_000, "SEPA TRANSFER ORION", days=1)], entries, SETTINGS))
+    assert found.entry_ids == ("e-Atlas",)  # the only one of that amount
+    assert "text_conflict" in found.reasons
+    assert not auto_accepted(found, SETTINGS)
+
+
+def test_a_bank_abbreviation_of_the_payee_reads_as_the_payee() -> None:
+    found = only(
+        reconcile(
+            [line("b1", -3_320, "SEPA DD TLSRSN O KG MANDAT", days=1)],
+            [entry("e1", -3_320, "Atlas Reisen invoice"), entry("e2", -3_320, "Vodafone")],
+            SETTINGS,
+        )
+    )
+    assert found.entry_ids == ("e1",)
+    similarity = next(int(r.rsplit("_", 1)[1]) for r in found.reasons if "similarity" in r)
+    assert similarity >= matching.READ_SIMILARITY_MIN  # "invoice" weighs as much here
+    assert auto_accepted(found, SETTINGS)
+    credits = matching.abbreviation_credits("lpnhnd", ["office", "alpen", "handel"])
+    assert credits == [0.0, matching.WORD_PREFIX_CREDIT, matching.WORD_PREFIX_CREDIT]
+    assert matching.abbreviation_credits("nvmrkt", ["nova", "markt"]) == [0.9, 0.9]
+    assert matching.abbreviation_credits("tlsrsn", ["rhein", "atlas"]) == [0.0, 0.0]
+
+
 def test_other_currency_is_never_matched() -> None:
     assert (
         reconcile(
