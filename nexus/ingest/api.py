@@ -439,10 +439,12 @@ async def import_lines(
     session: ReadSession,
     principal: Reader,
     line_status: Annotated[str | None, Query(alias="status")] = None,
-    after_line: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[
+        int, Query(ge=0, description="`next_cursor` of the page before; 0 for the first.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> schemas.BankLineList:
-    """The import's bank lines in file order (`after_line` continues a page)."""
+    """The import's bank lines in file order (`cursor` continues a page)."""
     batch = await repository.get_batch(session, org_id=principal.org_id, batch_id=import_id)
     if batch is None:
         raise domain.ImportNotFound("No such import.", details={"import_id": str(import_id)})
@@ -451,14 +453,14 @@ async def import_lines(
         org_id=principal.org_id,
         batch_id=import_id,
         statuses=[line_status] if line_status else None,
-        after_line=after_line,
+        after=cursor,
         limit=limit + 1,
     )
     page = rows[:limit]
     more = len(rows) > limit
     return schemas.BankLineList(
         items=[render_line(row) for row in page],
-        next_cursor=str(page[-1].line_number) if more and page else None,
+        next_cursor=str(page[-1].position) if more and page else None,
     )
 
 

@@ -41,6 +41,7 @@ from nexus.ingest.service import (
     amount_text,
     counter_account,
     error_json,
+    has_unreconciled_entries,
     post_lines,
     record_posted,
 )
@@ -123,38 +124,40 @@ async def _check_period(actor: Actor, batch_id: uuid.UUID) -> None:
 async def _lines_in_chunks(
     actor: Actor, batch_id: uuid.UUID, *, statuses: Sequence[str] | None, size: int
 ) -> AsyncIterator[list[Any]]:
-    """Yield a batch's lines in file order, `size` at a time (each chunk read on its own)."""
-    after = 0
-    while True:
+    """Yield a batch's lines in file order, `size` positions at a time (each read on its own).
+
+    Positions run 1..n, so each read is an exact range: it touches only the lines of
+    that range whatever plan the database picks (without statistics, on a table just
+    filled by COPY, PostgreSQL would otherwise read every remaining line of the batch
+    for each chunk). Lines come without their raw text (`repository.LINE_WORKING_COLUMNS`):
+    matching, posting and undoing never need it, and it is most of a line's bytes.
+    """
+    async with actor.database.reading() as session:
+        count = await repository.line_count(session, batch_id=batch_id)
+    for after in range(0, count, size):
         async with actor.database.reading() as session:
             chunk = await repository.batch_lines(
                 session,
                 org_id=actor.org_id,
                 batch_id=batch_id,
                 statuses=statuses,
-                after_line=after,
-                limit=size,
+                after=after,
+                through=after + size,
+                columns=repository.LINE_WORKING_COLUMNS,
             )
-        if not chunk:
-            return
-        yield chunk
-        after = chunk[-1].line_number
+        if chunk:
+            yield chunk
 
 
 async def _claim_keys(actor: Actor, batch: Any) -> None:
-    async for fresh in _lines_in_chunks(
-        actor, batch.id, statuses=[domain.LineStatus.NEW], size=actor.settings.import_chunk_lines
-    ):
+    """Claim the keys of the batch's new lines range by range, each in a transaction."""
+    async with actor.database.reading() as session:
+        count = await repository.line_count(session, batch_id=batch.id)
+    size = actor.settings.import_chunk_lines
+    for after in range(0, count, size):
         async with actor.database.transaction() as session:
-            held = await repository.claim_keys(
-                session,
-                org_id=actor.org_id,
-                account_id=batch.account_id,
-                claims=[(line.line_key, line.id) for line in fresh],
-            )
-            lost = [line.id for line in fresh if line.id not in held]
-            await repository.set_line_status(
-                session, line_ids=lost, status=domain.LineStatus.DUPLICATE
+            await repository.claim_batch_keys(
+                session, org_id=actor.org_id, batch_id=batch.id, after=after, through=after + size
             )
 
 
@@ -168,9 +171,55 @@ async def _reconcile_batch(actor: Actor, batch: Any) -> None:
     in windows of `RECONCILE_LINES_MAX` consecutive lines (bank files run in date
     order, forwards or backwards), each against the entries of its dates plus the
     matcher's date windows; entries claimed by an earlier window are left out. Lines
-    whose dates hold no open entry at all are not matched one by one.
+    whose dates hold no open entry at all are not matched one by one, and when the
+    whole file's dates hold none (a new account, a file past the books), no window
+    is read: the run only records what it looked at.
     """
     window = timedelta(days=matching.MatchSettings().group_date_window_days)
+    async with actor.database.reading() as session:
+        count, earliest, latest = await repository.new_lines_span(session, batch_id=batch.id)
+    run_id: uuid.UUID | None = None
+    if count and earliest is not None and latest is not None:
+        date_from, date_to = earliest - window, latest + window
+        if await has_unreconciled_entries(
+            actor, account_id=batch.account_id, date_from=date_from, date_to=date_to
+        ):
+            run_id = await _reconcile_windows(actor, batch, window=window)
+        else:
+            run_id = await reconciliation.run(
+                actor,
+                account_id=batch.account_id,
+                lines=[],
+                date_from=date_from,
+                date_to=date_to,
+                batch_id=batch.id,
+            )
+            async with actor.database.transaction() as session:
+                # What the windows would have counted: every line, and no entry.
+                await repository.extend_run(
+                    session,
+                    run_id=run_id,
+                    counts={"lines": count, "entries": 0, "auto_accepted": 0, "proposed": 0},
+                    date_from=date_from,
+                    date_to=date_to,
+                )
+    if run_id is None:  # nothing new to match: the run still records that it looked
+        run_id = await reconciliation.run(
+            actor,
+            account_id=batch.account_id,
+            lines=[],
+            date_from=None,
+            date_to=None,
+            batch_id=batch.id,
+        )
+    async with actor.database.transaction() as session:
+        await repository.update_batch(
+            session, batch_id=batch.id, values={"reconciliation_run_id": run_id}
+        )
+
+
+async def _reconcile_windows(actor: Actor, batch: Any, *, window: timedelta) -> uuid.UUID | None:
+    """Match the batch's new lines window by window into one run; return the run."""
     run_id: uuid.UUID | None = None
     async for lines in _lines_in_chunks(
         actor, batch.id, statuses=[domain.LineStatus.NEW], size=RECONCILE_LINES_MAX
@@ -186,19 +235,7 @@ async def _reconcile_batch(actor: Actor, batch: Any) -> None:
             batch_id=batch.id,
             run_id=run_id,
         )
-    if run_id is None:  # nothing new to match: the run still records that it looked
-        run_id = await reconciliation.run(
-            actor,
-            account_id=batch.account_id,
-            lines=[],
-            date_from=None,
-            date_to=None,
-            batch_id=batch.id,
-        )
-    async with actor.database.transaction() as session:
-        await repository.update_batch(
-            session, batch_id=batch.id, values={"reconciliation_run_id": run_id}
-        )
+    return run_id
 
 
 POSTS_IN_FLIGHT = 2  # ledger batches posted at once: one is built while the other is stored

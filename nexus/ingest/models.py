@@ -84,7 +84,9 @@ bank_lines = Table(
     Column("org_id", UUIDType, nullable=False),
     Column("account_id", UUIDType, nullable=False),
     Column("batch_id", UUIDType, ForeignKey("import_batches.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
+    Column("line_number", Integer, nullable=False),  # where the line starts in the file
+    # 1..n in file order within the batch: several lines may share a line number.
+    Column("position", Integer, nullable=False),
     Column("date", Date, nullable=False),
     Column("value_date", Date, nullable=True),
     Column("amount_minor", BigInteger, nullable=False),
@@ -99,7 +101,7 @@ bank_lines = Table(
     Column("status", String(16), nullable=False),
     Column("entry_id", UUIDType, nullable=True),  # the ledger entry this line posted
     Column("match_id", UUIDType, nullable=True),  # the match that reconciled it
-    Index("ix_bank_lines_batch", "batch_id", "line_number"),
+    Index("ix_bank_lines_batch", "batch_id", "position", unique=True),
     Index("ix_bank_lines_org_account_date", "org_id", "account_id", "date"),
 )
 

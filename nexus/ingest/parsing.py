@@ -299,6 +299,7 @@ async def _store_lines(
     counter: _ByteCounter | None,
 ) -> tuple[int, int]:
     keyer = domain.LineKeyer(account_id=account_id)
+    org_id = actor.org_id
     stored = duplicates = 0
     chunk: list[BankLine] = []
     limit = actor.settings.import_lines_max
@@ -311,12 +312,20 @@ async def _store_lines(
                 session, org_id=actor.org_id, account_id=account_id, keys=keys
             )
             rows = [
-                _line_row(actor, batch_id, account_id, line, key, duplicate=key in known)
-                for line, key in zip(chunk, keys, strict=True)
+                _line_row(
+                    org_id,
+                    batch_id,
+                    account_id,
+                    line,
+                    key,
+                    position=stored + offset,
+                    duplicate=key in known,
+                )
+                for offset, (line, key) in enumerate(zip(chunk, keys, strict=True), start=1)
             ]
-            await repository.insert_lines(session, rows=rows)
+            await repository.copy_lines(session, rows=rows)
             stored += len(rows)
-            duplicates += sum(1 for key in keys if key in known)
+            duplicates += sum(1 for key in keys if key in known) if known else 0
             await repository.update_batch(
                 session,
                 batch_id=batch_id,
@@ -344,31 +353,35 @@ async def _store_lines(
 
 
 def _line_row(
-    actor: Actor,
+    org_id: uuid.UUID,
     batch_id: uuid.UUID,
     account_id: uuid.UUID,
     line: BankLine,
     key: str,
     *,
+    position: int,
     duplicate: bool,
-) -> dict[str, Any]:
-    return {
-        "id": new_id(),
-        "org_id": actor.org_id,
-        "account_id": account_id,
-        "batch_id": batch_id,
-        "line_number": line.line_number,
-        "date": line.date,
-        "value_date": line.value_date,
-        "amount_minor": line.amount_minor,
-        "currency": line.currency,
-        "description": (line.description or line.payee or "(no description)")[:1000],
-        "payee": line.payee[:300] if line.payee else None,
-        "reference": line.reference[:200] if line.reference else None,
-        "counterparty_account": line.counterparty_account[:100]
-        if line.counterparty_account
-        else None,
-        "raw": line.raw[:4000],
-        "line_key": key,
-        "status": domain.LineStatus.DUPLICATE if duplicate else domain.LineStatus.NEW,
-    }
+) -> tuple[Any, ...]:
+    """A parsed line as the row `repository.copy_lines` stores (`LINE_COLUMNS` order)."""
+    payee = line.payee
+    reference = line.reference
+    counterparty = line.counterparty_account
+    return (
+        new_id(),
+        org_id,
+        account_id,
+        batch_id,
+        line.line_number,
+        position,
+        line.date,
+        line.value_date,
+        line.amount_minor,
+        line.currency,
+        (line.description or payee or "(no description)")[:1000],
+        payee[:300] if payee else None,
+        reference[:200] if reference else None,
+        counterparty[:100] if counterparty else None,
+        line.raw[:4000],
+        key,
+        domain.LineStatus.DUPLICATE if duplicate else domain.LineStatus.NEW,
+    )

@@ -5,11 +5,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, any_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.clock import utc_now
+from nexus.core.db import driver_connection
+from nexus.ingest.domain import LineStatus
 from nexus.ingest.models import (
     bank_lines,
     csv_profiles,
@@ -35,6 +37,18 @@ def _dialect(session: AsyncSession) -> str:
 def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
     module = postgresql if _dialect(session) == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing()
+
+
+async def _begin(session: AsyncSession) -> None:
+    """Make sure the session's transaction is open before the driver is used directly.
+
+    SQLAlchemy begins on PostgreSQL at its first statement; a driver call before that
+    would run, and commit, on its own.
+    """
+    async with driver_connection(session) as driver:
+        in_transaction = driver.is_in_transaction()
+    if not in_transaction:
+        await session.execute(select(1))
 
 
 def _one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
@@ -99,10 +113,69 @@ async def stale_batches(
 # --- bank lines --------------------------------------------------------------------------
 
 
+# The columns `copy_lines` writes, in the order of its row tuples.
+LINE_COLUMNS = (
+    "id",
+    "org_id",
+    "account_id",
+    "batch_id",
+    "line_number",
+    "position",
+    "date",
+    "value_date",
+    "amount_minor",
+    "currency",
+    "description",
+    "payee",
+    "reference",
+    "counterparty_account",
+    "raw",
+    "line_key",
+    "status",
+)
+# What posting and matching read of a line: everything but its raw text.
+LINE_WORKING_COLUMNS = (
+    bank_lines.c.id,
+    bank_lines.c.org_id,
+    bank_lines.c.account_id,
+    bank_lines.c.batch_id,
+    bank_lines.c.line_number,
+    bank_lines.c.position,
+    bank_lines.c.date,
+    bank_lines.c.amount_minor,
+    bank_lines.c.currency,
+    bank_lines.c.description,
+    bank_lines.c.payee,
+    bank_lines.c.reference,
+    bank_lines.c.line_key,
+    bank_lines.c.status,
+    bank_lines.c.entry_id,
+    bank_lines.c.match_id,
+)
+
+
 async def insert_lines(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]]) -> None:
     """Store parsed bank lines."""
     if rows:
         await session.execute(insert(bank_lines), list(rows))
+
+
+async def copy_lines(session: AsyncSession, *, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Store parsed bank lines given as tuples in `LINE_COLUMNS` order, in bulk.
+
+    PostgreSQL takes them by COPY, several times faster than any INSERT for the
+    thousands of lines of a chunk; SQLite by one executemany, as `insert_lines` would.
+    """
+    if not rows:
+        return
+    if _dialect(session) != "postgresql":
+        await insert_lines(
+            session, rows=[dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows]
+        )
+        return
+    await _begin(session)
+    async with driver_connection(session) as driver:
+        await driver.copy_records_to_table("bank_lines", records=rows, columns=LINE_COLUMNS)
 
 
 async def delete_lines(session: AsyncSession, *, batch_id: uuid.UUID) -> None:
@@ -127,41 +200,58 @@ async def existing_keys(
     return found
 
 
-async def claim_keys(
+async def line_count(session: AsyncSession, *, batch_id: uuid.UUID) -> int:
+    """How many lines a batch holds (its last position: positions run 1..n)."""
+    last = (
+        await session.execute(
+            select(func.max(bank_lines.c.position)).where(bank_lines.c.batch_id == batch_id)
+        )
+    ).scalar()
+    return int(last or 0)
+
+
+async def claim_batch_keys(
     session: AsyncSession,
     *,
     org_id: uuid.UUID,
-    account_id: uuid.UUID,
-    claims: Sequence[tuple[str, uuid.UUID]],
-) -> set[uuid.UUID]:
-    """Claim line keys for their lines; return the lines whose key this call now holds.
+    batch_id: uuid.UUID,
+    after: int,
+    through: int | None,
+) -> int:
+    """Claim the keys of a batch's new lines in a range; mark the lines that lost theirs.
 
-    The primary key decides between two imports racing for the same transaction: a
-    key someone else holds is skipped and its line is not returned.
+    Done in the database, two statements whatever the number of lines: the primary key
+    of `line_keys` decides between imports racing for a transaction, and a line whose
+    key is held by another line (an earlier import) becomes a duplicate. A resumed
+    commit finds its own earlier claims and keeps them. Returns the duplicates found.
     """
-    held: set[uuid.UUID] = set()
-    statement = _insert_ignoring_conflicts(session, line_keys).returning(line_keys.c.bank_line_id)
-    for chunk in _chunks(claims):
-        rows = await session.execute(
-            statement,
-            [
-                {"org_id": org_id, "account_id": account_id, "line_key": key, "bank_line_id": line}
-                for key, line in chunk
-            ],
+    in_range = [
+        bank_lines.c.org_id == org_id,
+        bank_lines.c.batch_id == batch_id,
+        bank_lines.c.status == LineStatus.NEW,
+        bank_lines.c.position > after,
+    ]
+    if through is not None:
+        in_range.append(bank_lines.c.position <= through)
+    fresh = select(
+        bank_lines.c.org_id, bank_lines.c.account_id, bank_lines.c.line_key, bank_lines.c.id
+    ).where(*in_range)
+    await session.execute(
+        _insert_ignoring_conflicts(session, line_keys).from_select(
+            ["org_id", "account_id", "line_key", "bank_line_id"], fresh
         )
-        held.update(rows.scalars())
-    lines_by_key = dict(claims)
-    contested = [key for key, line in claims if line not in held]
-    for chunk in _chunks(contested):  # a resumed commit finds its own earlier claims
-        rows = await session.execute(
-            select(line_keys.c.line_key, line_keys.c.bank_line_id).where(
-                line_keys.c.org_id == org_id,
-                line_keys.c.account_id == account_id,
-                _one_of(session, line_keys.c.line_key, chunk),
-            )
-        )
-        held.update(line for key, line in rows if lines_by_key[key] == line)
-    return held
+    )
+    held = exists().where(
+        line_keys.c.org_id == bank_lines.c.org_id,
+        line_keys.c.account_id == bank_lines.c.account_id,
+        line_keys.c.line_key == bank_lines.c.line_key,
+        line_keys.c.bank_line_id == bank_lines.c.id,
+    )
+    result = await session.execute(
+        update(bank_lines).where(*in_range, ~held).values(status=LineStatus.DUPLICATE),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def release_keys(session: AsyncSession, *, line_ids: Sequence[uuid.UUID]) -> None:
@@ -176,18 +266,22 @@ async def batch_lines(
     org_id: uuid.UUID,
     batch_id: uuid.UUID,
     statuses: Sequence[str] | None = None,
-    after_line: int = 0,
+    after: int = 0,
+    through: int | None = None,
     limit: int | None = None,
+    columns: Sequence[Any] | None = None,
 ) -> list[Row[Any]]:
-    """Return a batch's lines in file order, optionally of some statuses."""
-    query = select(bank_lines).where(
+    """Return a batch's lines in file order after position `after` (up to `through`)."""
+    query = select(*(columns or (bank_lines,))).where(
         bank_lines.c.org_id == org_id,
         bank_lines.c.batch_id == batch_id,
-        bank_lines.c.line_number > after_line,
+        bank_lines.c.position > after,
     )
+    if through is not None:
+        query = query.where(bank_lines.c.position <= through)
     if statuses is not None:
         query = query.where(bank_lines.c.status.in_(statuses))
-    query = query.order_by(bank_lines.c.line_number)
+    query = query.order_by(bank_lines.c.position)
     if limit is not None:
         query = query.limit(limit)
     return list((await session.execute(query)).all())
@@ -249,6 +343,31 @@ async def set_lines(
     )
 
 
+async def set_posted(
+    session: AsyncSession, *, posted: Sequence[tuple[uuid.UUID, uuid.UUID]], status: str
+) -> None:
+    """Give lines the entries they posted, as (line id, entry id), and `status`.
+
+    One statement on PostgreSQL, however many lines (an UPDATE joined to the pairs
+    sent as two arrays); an executemany on SQLite.
+    """
+    if not posted:
+        return
+    if _dialect(session) != "postgresql":
+        await set_lines(session, updates=[(line, status, entry) for line, entry in posted])
+        return
+    await _begin(session)
+    async with driver_connection(session) as driver:
+        await driver.execute(
+            "UPDATE bank_lines SET status = $1, entry_id = p.entry_id"
+            " FROM unnest($2::uuid[], $3::uuid[]) AS p(line_id, entry_id)"
+            " WHERE bank_lines.id = p.line_id",
+            status,
+            [line for line, _ in posted],
+            [entry for _, entry in posted],
+        )
+
+
 async def set_line_status(
     session: AsyncSession, *, line_ids: Sequence[uuid.UUID], status: str, **values: Any
 ) -> None:
@@ -257,6 +376,20 @@ async def set_line_status(
         await session.execute(
             update(bank_lines).where(bank_lines.c.id.in_(chunk)).values(status=status, **values)
         )
+
+
+async def new_lines_span(
+    session: AsyncSession, *, batch_id: uuid.UUID
+) -> tuple[int, date | None, date | None]:
+    """Count a batch's new lines; their earliest and latest dates."""
+    count, earliest, latest = (
+        await session.execute(
+            select(func.count(), func.min(bank_lines.c.date), func.max(bank_lines.c.date)).where(
+                bank_lines.c.batch_id == batch_id, bank_lines.c.status == LineStatus.NEW
+            )
+        )
+    ).one()
+    return int(count), earliest, latest
 
 
 async def lines_on_or_before(
@@ -308,6 +441,49 @@ async def claim_entries(session: AsyncSession, *, rows: Sequence[Mapping[str, An
     """Record that entries are reconciled (the primary key refuses a second claim)."""
     if rows:
         await session.execute(insert(reconciled_entries), list(rows))
+
+
+async def claim_posted_entries(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    account_id: uuid.UUID,
+    posted: Sequence[tuple[uuid.UUID, uuid.UUID]],
+) -> None:
+    """Claim entries that bank lines posted, as (line id, entry id); skip claimed ones.
+
+    An entry already claimed (a replayed post of a resumed commit) keeps its claim.
+    """
+    if not posted:
+        return
+    if _dialect(session) != "postgresql":
+        for chunk in _chunks(posted):
+            await session.execute(
+                _insert_ignoring_conflicts(session, reconciled_entries),
+                [
+                    {
+                        "org_id": org_id,
+                        "entry_id": entry,
+                        "account_id": account_id,
+                        "match_id": None,
+                        "bank_line_id": line,
+                    }
+                    for line, entry in chunk
+                ],
+            )
+        return
+    await _begin(session)
+    async with driver_connection(session) as driver:
+        await driver.execute(
+            "INSERT INTO reconciled_entries (org_id, entry_id, account_id, match_id, bank_line_id)"
+            " SELECT $1, p.entry_id, $2, NULL, p.line_id"
+            " FROM unnest($3::uuid[], $4::uuid[]) AS p(line_id, entry_id)"
+            " ON CONFLICT DO NOTHING",
+            org_id,
+            account_id,
+            [line for line, _ in posted],
+            [entry for _, entry in posted],
+        )
 
 
 async def release_entries(

@@ -121,6 +121,31 @@ def amount_minor(text: str, currency: str) -> int:
     return parse_amount(text, scale=iso_scale(currency) or 0)
 
 
+def _match_entry(entry: Any, account_id: uuid.UUID) -> matching.MatchEntry | None:
+    """The matcher's view of a ledger entry, or None when it cannot match a bank line.
+
+    Reversed entries and reversals are out, and so are entries whose postings on the
+    account add up to nothing.
+    """
+    if entry.reversed_by_entry_id is not None or entry.reverses_entry_id is not None:
+        return None
+    amounts = [p for p in entry.postings if p.account_id == account_id]
+    if not amounts:
+        return None
+    currency = amounts[0].currency
+    minor = sum(amount_minor(p.amount, currency) for p in amounts)
+    if minor == 0:
+        return None
+    return matching.MatchEntry(
+        id=str(entry.id),
+        date=entry.date,
+        amount_minor=minor,
+        currency=currency,
+        text=" ".join(part for part in (entry.payee, entry.description) if part),
+        reference=entry.reference,
+    )
+
+
 async def unreconciled_entries(
     actor: Actor, *, account_id: uuid.UUID, date_from: date | None, date_to: date | None
 ) -> list[matching.MatchEntry]:
@@ -129,25 +154,9 @@ async def unreconciled_entries(
     async for entry in actor.ledger.account_entries(
         account_id, date_from=date_from, date_to=date_to
     ):
-        if entry.reversed_by_entry_id is not None or entry.reverses_entry_id is not None:
-            continue
-        amounts = [p for p in entry.postings if p.account_id == account_id]
-        if not amounts:
-            continue
-        currency = amounts[0].currency
-        minor = sum(amount_minor(p.amount, currency) for p in amounts)
-        if minor == 0:
-            continue
-        found.append(
-            matching.MatchEntry(
-                id=str(entry.id),
-                date=entry.date,
-                amount_minor=minor,
-                currency=currency,
-                text=" ".join(part for part in (entry.payee, entry.description) if part),
-                reference=entry.reference,
-            )
-        )
+        candidate = _match_entry(entry, account_id)
+        if candidate is not None:
+            found.append(candidate)
     if not found:
         return found
     async with actor.database.reading() as session:
@@ -155,6 +164,39 @@ async def unreconciled_entries(
             session, org_id=actor.org_id, entry_ids=[uuid.UUID(e.id) for e in found]
         )
     return [entry for entry in found if uuid.UUID(entry.id) not in claimed]
+
+
+UNRECONCILED_PROBE_PAGE = 500  # entries checked against the claims at a time
+
+
+async def has_unreconciled_entries(
+    actor: Actor, *, account_id: uuid.UUID, date_from: date | None, date_to: date | None
+) -> bool:
+    """Tell whether any ledger entry of the account in the dates is open for matching.
+
+    Stops at the first one, and holds one page of entries at a time, so asking about
+    a whole large file's dates costs one request when the account is new.
+    """
+    page: list[uuid.UUID] = []
+
+    async def any_open() -> bool:
+        async with actor.database.reading() as session:
+            claimed = await repository.reconciled_entry_ids(
+                session, org_id=actor.org_id, entry_ids=page
+            )
+        return any(entry_id not in claimed for entry_id in page)
+
+    async for entry in actor.ledger.account_entries(
+        account_id, date_from=date_from, date_to=date_to, page_size=UNRECONCILED_PROBE_PAGE
+    ):
+        if _match_entry(entry, account_id) is None:
+            continue
+        page.append(entry.id)
+        if len(page) >= UNRECONCILED_PROBE_PAGE:
+            if await any_open():
+                return True
+            page.clear()
+    return bool(page) and await any_open()
 
 
 def match_line(line: Any) -> matching.MatchBankLine:
@@ -174,24 +216,35 @@ async def post_lines(
 ) -> list[uuid.UUID]:
     """Post bank lines as new ledger entries, all-or-nothing; return the entry ids."""
     counter = str(counter_id)
+    # Lines of one call mostly share their batch, account and currency: their text is
+    # made once, not once per line.
+    texts: dict[Any, str] = {}
+
+    def text_of(value: Any) -> str:
+        known = texts.get(value)
+        if known is None:
+            known = texts[value] = str(value)
+        return known
+
+    scales: dict[str, int] = {}
     entries = []
     for line in lines:
+        currency = line.currency
+        scale = scales.get(currency)
+        if scale is None:
+            scale = scales[currency] = iso_scale(currency) or 0
+        amount = format_amount(line.amount_minor, scale=scale)
         entry: dict[str, Any] = {
             "idempotency_key": domain.ledger_key(line.line_key, batch_id=key_batch_id),
             "date": line.date.isoformat(),
             "description": line.description[:DESCRIPTION_CHARS_MAX],
-            "metadata": {"import_batch_id": str(line.batch_id), "bank_line_id": str(line.id)},
+            "metadata": {
+                "import_batch_id": text_of(line.batch_id),
+                "bank_line_id": str(line.id),
+            },
             "postings": [
-                {
-                    "account_id": str(line.account_id),
-                    "amount": amount_text(line.amount_minor, line.currency),
-                    "currency": line.currency,
-                },
-                {
-                    "account_id": counter,
-                    "amount": amount_text(-line.amount_minor, line.currency),
-                    "currency": line.currency,
-                },
+                {"account_id": text_of(line.account_id), "amount": amount, "currency": currency},
+                {"account_id": counter, "amount": _negated(amount), "currency": currency},
             ],
         }
         if line.payee:
@@ -203,6 +256,13 @@ async def post_lines(
     return [item.id for item in result.items]
 
 
+def _negated(amount: str) -> str:
+    """The amount text of the opposite sign ("-12.50" for "12.50"; zero stays zero)."""
+    if amount.startswith("-"):
+        return amount[1:]
+    return amount if amount.strip("0.") == "" else f"-{amount}"
+
+
 async def record_posted(
     actor: Actor,
     session: Any,
@@ -212,27 +272,8 @@ async def record_posted(
     account_id: uuid.UUID,
 ) -> None:
     """Link lines to the entries they posted, and claim those entries as reconciled."""
-    await repository.set_lines(
-        session,
-        updates=[
-            (line.id, domain.LineStatus.POSTED, entry_id)
-            for line, entry_id in zip(lines, entry_ids, strict=True)
-        ],
-    )
-    already = await repository.reconciled_entry_ids(
-        session, org_id=actor.org_id, entry_ids=list(entry_ids)
-    )
-    await repository.claim_entries(
-        session,
-        rows=[
-            {
-                "org_id": actor.org_id,
-                "entry_id": entry_id,
-                "account_id": account_id,
-                "match_id": None,
-                "bank_line_id": line.id,
-            }
-            for line, entry_id in zip(lines, entry_ids, strict=True)
-            if entry_id not in already
-        ],
+    posted = [(line.id, entry_id) for line, entry_id in zip(lines, entry_ids, strict=True)]
+    await repository.set_posted(session, posted=posted, status=domain.LineStatus.POSTED)
+    await repository.claim_posted_entries(
+        session, org_id=actor.org_id, account_id=account_id, posted=posted
     )

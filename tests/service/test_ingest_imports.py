@@ -3,7 +3,7 @@
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from nexus.core.clock import utc_now
 from nexus.gateway.app import create_app
-from nexus.ingest import imports
+from nexus.ingest import imports, repository
 from nexus.ingest.models import import_batches
 from nexus.ledger.client import LedgerClient, LedgerError
 from tests.conftest import PostgresDatabases, make_settings
@@ -317,6 +317,53 @@ async def test_a_commit_interrupted_between_chunks_resumes_without_posting_twice
     assert len(verify.json()["items"]) == 6
 
 
+def _ofx_on_one_line(transactions: int) -> bytes:
+    """An OFX 1.x statement whose body is a single line, as several banks write it."""
+    header = b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nCHARSET:1252"
+    rows = "".join(
+        f"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>202401{day:02d}<TRNAMT>-{day}.25"
+        f"<FITID>ONE-{day}<NAME>SHOP {day}</STMTTRN>"
+        for day in range(1, transactions + 1)
+    )
+    body = (
+        "<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS>"
+        "<STMTRS><CURDEF>USD<BANKACCTFROM><BANKID>1<ACCTID>2<ACCTTYPE>CHECKING</BANKACCTFROM>"
+        f"<BANKTRANLIST><DTSTART>20240101<DTEND>20240131{rows}</BANKTRANLIST>"
+        "</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>"
+    )
+    return header + b"\n\n" + body.encode()
+
+
+async def test_lines_sharing_one_line_number_are_all_committed_and_listed(
+    small_chunks: httpx.AsyncClient,
+) -> None:
+    """Chunks and pages follow each line's position, not its line number."""
+    client = small_chunks  # two lines per chunk: every chunk boundary falls inside the run
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant, currency="USD")
+    content = _ofx_on_one_line(7)
+    batch = (await upload(client, tenant, accounts["1010"], content, filename="one.ofx")).json()
+    assert batch["status"] == "previewed", batch
+    pages: list[dict[str, Any]] = []
+    cursor = "0"
+    while cursor is not None:
+        page = await client.get(
+            f"/api/v1/imports/{batch['id']}/lines",
+            params={"limit": 3, "cursor": cursor},
+            headers=tenant.headers,
+        )
+        assert page.status_code == 200, page.text
+        pages.extend(page.json()["items"])
+        cursor = page.json()["next_cursor"]
+    assert [line["reference"] for line in pages] == [f"ONE-{day}" for day in range(1, 8)]
+    assert len({line["line_number"] for line in pages}) == 1
+    committed = await commit(client, tenant, batch["id"])
+    assert committed.status_code == 200, committed.text
+    assert committed.json()["result"]["posted"] == 7
+    expected = -sum(Decimal(f"{day}.25") for day in range(1, 8))
+    assert await balance(client, tenant, accounts["1010"]) == expected
+
+
 async def test_a_parse_or_commit_whose_process_died_is_marked_and_the_commit_resumes(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -455,3 +502,165 @@ async def test_a_file_matched_window_by_window_finds_the_same_matches(
     ).json()
     assert len(run["matches"]) == 2  # three windows, one run
     assert await balance(client, tenant, accounts["1010"]) == Decimal("2360.60")
+
+
+CSV_EVERY_FIELD = (
+    "Buchungstag;Valuta;Empfänger;Verwendungszweck;IBAN;Referenz;Betrag\n"
+    "02.11.2026;03.11.2026;Bäckerei Müller;Brötchen & Café €;DE02120300000000202051;R-1;-3,20\n"
+    '04.11.2026;;"Shop; Inc.";"zwei\nZeilen";;;"1.234,50"\n'
+    "05.11.2026;;;Gutschrift;;R-3;12,00\n"
+).encode()
+
+
+async def test_stored_lines_are_the_same_on_every_database(client: httpx.AsyncClient) -> None:
+    """PostgreSQL stores lines by COPY, SQLite by executemany: the lines must not differ."""
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    batch = (await upload(client, tenant, accounts["1010"], CSV_EVERY_FIELD)).json()
+    assert batch["status"] == "previewed", batch
+    stored = [
+        {key: line[key] for key in line if key not in ("id", "entry_id", "match_id")}
+        for line in await lines_of(client, tenant, batch["id"])
+    ]
+    assert stored == [
+        {
+            "line_number": 2,
+            "date": "2026-11-02",
+            "value_date": "2026-11-03",
+            "amount": "-3.20",
+            "currency": "EUR",
+            "description": "Brötchen & Café €",
+            "payee": "Bäckerei Müller",
+            "reference": "R-1",
+            "counterparty_account": "DE02120300000000202051",
+            "raw": "02.11.2026;03.11.2026;Bäckerei Müller;Brötchen & Café €;"
+            "DE02120300000000202051;R-1;-3,20",
+            "status": "new",
+        },
+        {
+            "line_number": 3,
+            "date": "2026-11-04",
+            "value_date": None,
+            "amount": "1234.50",
+            "currency": "EUR",
+            "description": "zwei\nZeilen",
+            "payee": "Shop; Inc.",
+            "reference": None,
+            "counterparty_account": None,
+            "raw": '04.11.2026;;"Shop; Inc.";"zwei\nZeilen";;;"1.234,50"',
+            "status": "new",
+        },
+        {
+            "line_number": 5,
+            "date": "2026-11-05",
+            "value_date": None,
+            "amount": "12.00",
+            "currency": "EUR",
+            "description": "Gutschrift",
+            "payee": None,
+            "reference": "R-3",
+            "counterparty_account": None,
+            "raw": "05.11.2026;;;Gutschrift;;R-3;12,00",
+            "status": "new",
+        },
+    ]
+    committed = (await commit(client, tenant, batch["id"])).json()
+    assert committed["result"]["posted"] == 3
+    posted = await lines_of(client, tenant, batch["id"])
+    assert all(line["status"] == "posted" and line["entry_id"] for line in posted)
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("1243.30")
+
+
+async def test_two_previews_of_one_file_post_it_once_whichever_commits_first(
+    client: httpx.AsyncClient,
+) -> None:
+    """Both previews see no duplicate; the keys claimed at commit decide, in the database."""
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    first = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    second = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    assert (first["lines_duplicate"], second["lines_duplicate"]) == (0, 0)
+    assert (await commit(client, tenant, first["id"])).json()["result"]["posted"] == 6
+    result = (await commit(client, tenant, second["id"])).json()["result"]
+    assert (result["posted"], result["duplicates"]) == (0, 6)
+    assert {line["status"] for line in await lines_of(client, tenant, second["id"])} == {
+        "duplicate"
+    }
+    assert await balance(client, tenant, accounts["1010"]) == Decimal("2360.60")
+
+
+async def test_a_file_on_an_account_without_entries_is_not_matched_line_by_line(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No open entry in the file's dates: no window is read, the run still counts the lines."""
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    batch = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+
+    async def no_window(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("an account without entries needs no matching window")
+
+    monkeypatch.setattr(imports, "_reconcile_windows", no_window)
+    result = (await commit(client, tenant, batch["id"])).json()["result"]
+    assert result["posted"] == 6
+    run_id = result["reconciliation_run_id"]
+    run = await client.get(f"/api/v1/reconciliation/runs/{run_id}", headers=tenant.headers)
+    assert run.status_code == 200, run.text
+    assert (run.json()["from"], run.json()["to"]) == ("2026-10-26", "2026-11-16")
+
+
+class _Refused(Exception):
+    """Raised inside a transaction to roll it back."""
+
+
+async def test_lines_stored_in_bulk_belong_to_their_transaction(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """COPY on PostgreSQL runs in the session's transaction, even as its first statement."""
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    batch = (await upload(client, tenant, accounts["1010"], CSV_LATE_NOVEMBER)).json()
+    batch_id, org_id = uuid.UUID(batch["id"]), tenant.org_id
+    database = app.state.databases["ingest"]
+    rows = [
+        (
+            uuid.uuid4(),
+            org_id,
+            uuid.UUID(accounts["1010"]),
+            batch_id,
+            100 + number,
+            3 + number,  # after the upload's own three lines
+            date(2026, 12, number),
+            None,
+            -number * 100,
+            "EUR",
+            f"Line {number}",
+            "Payee" if number % 2 else None,
+            None,
+            None,
+            f"raw {number}",
+            f"test:{uuid.uuid4().hex}",
+            "new",
+        )
+        for number in (1, 2)
+    ]
+
+    async def store_then_fail() -> None:
+        async with database.transaction() as session:
+            await repository.copy_lines(session, rows=rows)
+            raise _Refused
+
+    with pytest.raises(_Refused):
+        await store_then_fail()
+    assert len(await lines_of(client, tenant, batch["id"])) == 3  # the upload's own
+
+    async with database.transaction() as session:
+        await repository.copy_lines(session, rows=rows)
+    stored = (await lines_of(client, tenant, batch["id"]))[3:]
+    assert [
+        (line["line_number"], line["date"], line["amount"], line["payee"], line["raw"])
+        for line in stored
+    ] == [
+        (101, "2026-12-01", "-1.00", "Payee", "raw 1"),
+        (102, "2026-12-02", "-2.00", None, "raw 2"),
+    ]

@@ -93,6 +93,13 @@ def test_corrupt_markup_names_the_line() -> None:
     assert raised.value.details == {"line": 19, "format": "ofx"}
 
 
+def test_a_second_document_after_the_first_is_refused_with_its_line() -> None:
+    twice = ofx_v1(bank_statement("")) + b"<OFX></OFX>\n"
+    with pytest.raises(StatementParseError, match="malformed OFX markup") as raised:
+        parse_statement(twice)
+    assert raised.value.line == 18  # where the second <OFX> starts
+
+
 def test_truncated_file_is_refused() -> None:
     data = (FIXTURES / "creditcard_v2_xml.ofx").read_bytes()
     with pytest.raises(StatementParseError, match=r"ends before <\w+> is closed"):

@@ -381,7 +381,7 @@ export interface paths {
         };
         /**
          * Import Lines
-         * @description The import's bank lines in file order (`after_line` continues a page).
+         * @description The import's bank lines in file order (`cursor` continues a page).
          */
         get: operations["import_lines_api_v1_imports__import_id__lines_get"];
         put?: never;
@@ -3741,7 +3741,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: string | null;
-                after_line?: number;
+                /** @description `next_cursor` of the page before; 0 for the first. */
+                cursor?: number;
                 limit?: number;
             };
             header?: never;

@@ -25,16 +25,18 @@ import functools
 import io
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TextIO
 
+from nexus.core.money import iso_scale
 from nexus.ingest.parsers import csv_guess
 from nexus.ingest.parsers.amounts import (
     DECIMAL_SEPARATORS,
     THOUSANDS_SEPARATORS,
     guess_separators,
+    plain_to_minor,
     text_to_minor,
 )
 from nexus.ingest.parsers.errors import InvalidCsvProfile, StatementParseError
@@ -44,6 +46,7 @@ FORMAT = StatementFormat.CSV
 Column = str | int  # a header name, or a 0-based index when the file has no header
 WARNINGS_MAX = 50  # skipped rows reported one by one; the rest are only counted
 RAW_CHARS_MAX = 2000
+DAYS_CACHED_MAX = 20_000  # distinct dates a file's reader remembers (decades of days)
 
 DEFAULT_DEBIT_MARKERS = ("d", "dr", "debit", "dbit", "s", "soll", "af", "debe", "cargo")
 DEFAULT_CREDIT_MARKERS = ("c", "cr", "credit", "crdt", "h", "haben", "bij", "haber", "abono")
@@ -135,24 +138,36 @@ class _Columns:
 
 
 class _Tap:
-    """An iterator over source lines that remembers the lines of the current record."""
+    """An iterator over source lines that remembers the lines of the current record.
+
+    A line handed back (`give_back`) is the next one read again, neither counted nor
+    remembered twice: the fast row splitter looks at a line first and passes the ones
+    it does not take on to the csv module.
+    """
 
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
         self.taken: list[str] = []
         self.count = 0
         self._taken_chars = 0
+        self._given_back: str | None = None
 
     def __iter__(self) -> "_Tap":
         return self
 
     def __next__(self) -> str:
+        if self._given_back is not None:
+            line, self._given_back = self._given_back, None
+            return line
         line = next(self._lines)
         self.count += 1
         if self._taken_chars < RAW_CHARS_MAX:
             self.taken.append(line)
             self._taken_chars += len(line)
         return line
+
+    def give_back(self, line: str) -> None:
+        self._given_back = line
 
     def record_text(self) -> str:
         text = self.taken[0] if len(self.taken) == 1 else "".join(self.taken)
@@ -185,13 +200,20 @@ def iter_csv_lines(
         header = [cell.strip().lstrip("\ufeff") for cell in header]
         tap.record_text()
     columns = _resolve(profile, header, line=tap.count)
+    quick_line = _quick_line_maker(profile, columns, header)
     skipped = 0
     while True:
         start = tap.count + 1
-        row = _read_row(reader, tap)
+        row = _quick_split(tap, profile)
         if row is None:
-            break
+            row = _read_row(reader, tap)
+            if row is None:
+                break
         raw = tap.record_text()
+        line = quick_line(row, start, raw) if quick_line is not None else None
+        if line is not None:
+            yield line
+            continue
         if not any(cell.strip() for cell in row):
             continue
         reason = _skip_reason(row, header, columns)
@@ -203,6 +225,32 @@ def iter_csv_lines(
         yield _line(row, columns, profile, line=start, raw=raw)
     if warnings is not None and skipped > WARNINGS_MAX:
         warnings.append(f"{skipped - WARNINGS_MAX} more rows skipped")
+
+
+_FIELD_CHARS_MAX = csv.field_size_limit()
+
+
+def _quick_split(tap: _Tap, profile: CsvProfile) -> list[str] | None:
+    """Split the next line by hand when the csv module could only read it the same way.
+
+    That is a line without the quote character, without a line break inside it and
+    within the csv module's field limit: most lines of most exports. Any other line
+    is given back for the csv module to read (a quoted record may span lines). None
+    when the line is given back or the file has ended.
+    """
+    line = next(tap, None)
+    if line is None:
+        return None
+    if line.endswith("\n"):
+        body = line[:-2] if line.endswith("\r\n") else line[:-1]
+    else:
+        body = line[:-1] if line.endswith("\r") else line
+    if profile.quotechar in body or "\r" in body or "\n" in body or len(body) >= _FIELD_CHARS_MAX:
+        tap.give_back(line)
+        return None
+    if not body:
+        return []
+    return body.split(profile.delimiter)
 
 
 def _read_row(reader: Iterator[list[str]], tap: _Tap) -> list[str] | None:
@@ -404,6 +452,105 @@ def _line(
         counterparty_account=_cell(row, columns.counterparty_account) or None,
         raw=raw,
     )
+
+
+_QuickLine = Callable[[list[str], int, str], BankLine | None]
+
+
+def _quick_line_maker(
+    profile: CsvProfile, columns: _Columns, header: list[str] | None
+) -> _QuickLine | None:
+    """A reader of the common row, or None when the file's layout has no such shortcut.
+
+    It reads a row with one signed amount column the way `_line` would and returns
+    None for any row it is not sure about (a cell missing, a possible repeated header,
+    an empty or unusual amount, a date it cannot read), which then goes the careful
+    way: `_skip_reason` and `_line` skip it or refuse it naming line and column.
+    """
+    if columns.amount is None or columns.direction is not None:
+        return None
+    date_index, amount_index, currency_index = columns.date, columns.amount, columns.currency
+    value_date_index = columns.value_date
+    payee_index, reference_index = columns.payee, columns.reference
+    counterparty_index = columns.counterparty_account
+    description = columns.description
+    needed = columns.needed
+    header_date = (
+        header[date_index].strip() if header is not None and date_index < len(header) else None
+    )
+    header_cells = len(header) if header is not None else -1
+    fixed_currency = (profile.currency or "").upper()
+    date_format, decimal_separator, negate = (
+        profile.date_format,
+        profile.decimal_separator,
+        profile.negate,
+    )
+    days: dict[str, date] = {}
+
+    def day_of(text: str) -> date | None:
+        day = days.get(text)
+        if day is None:
+            try:
+                day = _strptime_date(text, date_format)
+            except ValueError:
+                return None
+            if len(days) < DAYS_CACHED_MAX:
+                days[text] = day
+        return day
+
+    def cell(row: list[str], index: int | None) -> str:
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    def quick_line(row: list[str], line: int, raw: str) -> BankLine | None:
+        cells = len(row)
+        if cells <= needed:
+            return None
+        date_text = row[date_index].strip()
+        if cells == header_cells and date_text == header_date:
+            return None  # perhaps the header again
+        amount_text = row[amount_index].strip()
+        if not amount_text:
+            return None
+        currency = (
+            (cell(row, currency_index) or fixed_currency).upper()
+            if currency_index is not None
+            else fixed_currency
+        )
+        scale = iso_scale(currency)
+        if scale is None:
+            return None
+        amount = plain_to_minor(amount_text, scale=scale, decimal_separator=decimal_separator)
+        day = day_of(date_text)
+        if amount is None or day is None:
+            return None
+        value_date: date | None = None
+        if value_date_index is not None:
+            value_date_text = cell(row, value_date_index)
+            if value_date_text:
+                value_date = day_of(value_date_text)
+                if value_date is None:
+                    return None
+        if len(description) == 1:
+            text = cell(row, description[0])
+        else:
+            text = " ".join(part for part in (cell(row, i) for i in description) if part)
+        payee = (cell(row, payee_index) or None) if payee_index is not None else None
+        return BankLine(
+            line_number=line,
+            date=day,
+            amount_minor=-amount if negate else amount,
+            currency=currency,
+            description=text or payee or "",
+            payee=payee,
+            reference=cell(row, reference_index) or None,
+            value_date=value_date,
+            counterparty_account=(
+                (cell(row, counterparty_index) or None) if counterparty_index is not None else None
+            ),
+            raw=raw,
+        )
+
+    return quick_line
 
 
 def _minor(text: str, profile: CsvProfile, *, currency: str, line: int, column: str) -> int:

@@ -27,18 +27,21 @@ aggregates must be properly closed.
 """
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, SubElement
+from xml.etree.ElementTree import ParseError as ElementTreeParseError
 from xml.sax.saxutils import unescape
 
 from ofxtools.Parser import ParseError as OfxSyntaxError
 from ofxtools.Parser import TreeBuilder as OfxTreeBuilder
 
-from nexus.ingest.parsers.amounts import currency_scale, decimal_to_minor
+from nexus.core.money import iso_scale
+from nexus.ingest.parsers.amounts import currency_scale, decimal_to_minor, plain_to_minor
 from nexus.ingest.parsers.detect import decode_text
 from nexus.ingest.parsers.errors import StatementParseError
 from nexus.ingest.statement import (
@@ -122,42 +125,74 @@ class _CheckedTreeBuilder(OfxTreeBuilder):
         super().__init__()
         self.offset = 0  # where in the body the tag being handled starts
         self.recovered: list[tuple[int, str]] = []
-        self._open: list[list[Any]] = []  # [tag, has content], innermost last
+        self._open: list[str] = []  # open aggregates, innermost last
+        self._filled: list[bool] = []  # whether each open aggregate has content yet
+        self._elements: list[Element] = []  # the open aggregates' elements
 
     def feed(self, data: str) -> None:
-        # ofxtools' own loop, keeping the offset of each tag for error messages.
+        # ofxtools' loop (`TreeBuilder.feed` and `_feedmatch`) inlined, same tokens and
+        # same tree, without its per-tag debug logging and method hops: a statement of
+        # 100,000 transactions is close to a million tags. A data element (a leaf: tag
+        # and text) cannot close anything and holds no other element, so it is added to
+        # the open aggregate directly, as the builder's start, data and end would add it.
+        filled = self._filled
+        elements = self._elements
         for match in self.regex.finditer(data):
+            tag, cdata, text, closetag, tail = match.group(
+                "tag", "cdata", "text", "closetag", "tail"
+            )
+            if tail is not None and tail.strip():
+                self.offset = match.start()
+                raise OfxSyntaxError(f"text {tail.strip()[:40]!r} after a closing tag")
+            if cdata:
+                text = cdata
+            elif text is not None:
+                text = text.strip() or None
+            if text and tag[0] != "/" and elements:
+                filled[-1] = True
+                SubElement(elements[-1], tag).text = text
+                continue
             self.offset = match.start()
-            groups = match.groupdict()
-            tail = self._groomstring(groups["tail"])
-            if tail:
-                raise OfxSyntaxError(f"text {tail[:40]!r} after a closing tag")
-            text = groups["cdata"] or self._groomstring(groups["text"])
-            self._feedmatch(groups["tag"], text, groups["closetag"])
+            if tag[0] == "/":
+                if text:
+                    raise OfxSyntaxError(f"Tail text '{text}' after <{tag}>")
+                self.end(tag[1:])
+            else:
+                self.start(tag, {})
+                if text:  # a data element outside any aggregate: the builder decides
+                    self.data(text)
+                    self.end(tag)
+                elif closetag:
+                    self.end(tag)
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
-        if self._open:
-            self._open[-1][1] = True
-        self._open.append([tag, False])
+        if self._filled:
+            self._filled[-1] = True
         element: Element = super().start(tag, attrs)
+        self._open.append(tag)
+        self._filled.append(False)
+        self._elements.append(element)
         return element
 
     def end(self, tag: str) -> Element:
-        if tag not in (entry[0] for entry in self._open):
-            expected = f"</{self._open[-1][0]}>" if self._open else "the end of the file"
+        if tag not in self._open:
+            expected = f"</{self._open[-1]}>" if self._open else "the end of the file"
             raise OfxSyntaxError(f"closing tag </{tag}> where {expected} was expected")
-        while self._open[-1][0] != tag:
-            skipped, has_content = self._open.pop()
+        while self._open[-1] != tag:
+            skipped, has_content = self._open.pop(), self._filled.pop()
             if has_content and skipped not in _IMPLICITLY_CLOSED:
                 raise OfxSyntaxError(f"<{skipped}> is not closed before </{tag}>")
             self.recovered.append((self.offset, f"<{skipped}> is not closed before </{tag}>"))
+            self._elements.pop()
             super().end(skipped)
         self._open.pop()
+        self._filled.pop()
+        self._elements.pop()
         element: Element = super().end(tag)
         return element
 
     def unclosed(self) -> list[str]:
-        return [entry[0] for entry in self._open]
+        return list(self._open)
 
 
 def _line_at(body: str, body_line: int, offset: int) -> int:
@@ -168,7 +203,8 @@ def _build_tree(body: str, *, body_line: int) -> tuple[Element, list[str]]:
     builder = _CheckedTreeBuilder()
     try:
         builder.feed(body)
-    except OfxSyntaxError as error:
+    # etree's own ParseError: e.g. a second <OFX> after the first one closed.
+    except (OfxSyntaxError, ElementTreeParseError) as error:
         message = str(error.args[0]) if error.args else str(error)
         raise StatementParseError(
             f"malformed OFX markup: {message}",
@@ -338,20 +374,21 @@ def _line(
 ) -> BankLine:
     line_number = locator.line(record)
     where: dict[str, Any] = {"line": line_number, "statement_format": FORMAT}
-    line_currency = (_text(record, "CURRENCY/CURSYM") or currency or "").upper()
+    fields = _Fields(record)
+    line_currency = (fields.text("CURRENCY/CURSYM") or currency or "").upper()
     if not line_currency:
         raise StatementParseError(
             "the statement has no currency (CURDEF is empty); choose the account's currency",
             **where,
         )
-    posted = _text(record, "DTPOSTED")
+    posted = fields.text("DTPOSTED")
     if posted is None:
         raise StatementParseError("transaction has no DTPOSTED (booking date)", **where)
-    amount_text = _text(record, "TRNAMT")
+    amount_text = fields.text("TRNAMT")
     if amount_text is None:
         raise StatementParseError("transaction has no TRNAMT (amount)", **where)
-    available = _text(record, "DTAVAIL")
-    name = _text(record, "NAME") or _text(record, "PAYEE/NAME")
+    available = fields.text("DTAVAIL")
+    name = fields.text("NAME") or fields.text("PAYEE/NAME")
     return BankLine(
         line_number=line_number or 0,
         date=_ofx_date(posted, tag="DTPOSTED", line=line_number),
@@ -362,13 +399,44 @@ def _line(
             rounding_warnings=warnings if investment else None,
         ),
         currency=line_currency,
-        description=_text(record, "MEMO") or name or "",
+        description=fields.text("MEMO") or name or "",
         payee=name,
-        reference=_text(record, "FITID"),
+        reference=fields.text("FITID"),
         value_date=_ofx_date(available, tag="DTAVAIL", line=line_number) if available else None,
-        counterparty_account=_text(record, "BANKACCTTO/ACCTID") or _text(record, "CCACCTTO/ACCTID"),
+        counterparty_account=fields.text("BANKACCTTO/ACCTID") or fields.text("CCACCTTO/ACCTID"),
         raw=locator.raw(record),
     )
+
+
+class _Fields:
+    """The texts of one record's elements, as `_text` reads them, its children indexed once.
+
+    `_text` searches the record for every field; a transaction has about ten fields, so
+    the record's direct children are listed once and a path is only searched when its
+    first step is among them.
+    """
+
+    __slots__ = ("_children", "_record")
+
+    def __init__(self, record: Element) -> None:
+        self._record = record
+        self._children: dict[str, Element] = {}
+        for child in record:
+            self._children.setdefault(child.tag, child)
+
+    def text(self, path: str) -> str | None:
+        first, _, rest = path.partition("/")
+        child = self._children.get(first)
+        if child is None:
+            return None
+        if rest:
+            return _text(self._record, path)
+        value = child.text
+        if value is None:
+            return None
+        if "&" in value:
+            value = unescape(value, _ENTITIES)
+        return value.strip() or None
 
 
 def _ledger_balance(
@@ -407,11 +475,8 @@ def _ledger_balance(
 
 
 def _ofx_date(text: str, *, tag: str, line: int | None) -> date:
-    match = _OFX_DATE.match(text)
     try:
-        if match is None:
-            raise ValueError(text)
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        return _calendar_day(text[:8])
     except ValueError:
         raise StatementParseError(
             f"{tag} {text!r} is not a valid date (YYYYMMDD...)",
@@ -419,6 +484,15 @@ def _ofx_date(text: str, *, tag: str, line: int | None) -> date:
             statement_format=FORMAT,
             details={"value": text},
         ) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_day(digits: str) -> date:
+    # A statement repeats a few hundred dates; the cache keeps parsing off the hot path.
+    match = _OFX_DATE.match(digits)
+    if match is None:
+        raise ValueError(digits)
+    return date(int(match[1]), int(match[2]), int(match[3]))
 
 
 def _ofx_amount(
@@ -430,6 +504,11 @@ def _ofx_amount(
     rounding_warnings: list[str] | None = None,
 ) -> int:
     """Read an OFX amount; brokerage cash lines may be rounded, bank lines never are."""
+    if rounding_warnings is None:
+        scale = iso_scale(currency)
+        minor = None if scale is None else plain_to_minor(text, scale=scale)
+        if minor is not None:
+            return minor
     # Some European banks write the decimal comma ("-200,00") even in OFX.
     if not _OFX_NUMBER.match(text):
         raise StatementParseError(

@@ -60,7 +60,7 @@ export const importLinesQuery = (id: string, status: string | null) =>
     queryFn: async ({ pageParam }) =>
       unwrap(
         await api.GET('/api/v1/imports/{import_id}/lines', {
-          params: { path: { import_id: id }, query: { limit: LINES_PAGE_SIZE, after_line: pageParam, ...(status ? { status } : {}) } },
+          params: { path: { import_id: id }, query: { limit: LINES_PAGE_SIZE, cursor: pageParam, ...(status ? { status } : {}) } },
         }),
       ),
     getNextPageParam: (last) => (last.next_cursor === null ? undefined : Number(last.next_cursor)),
