@@ -49,8 +49,10 @@ a swap with another match, or a free same-amount item left out of the candidates
 (less `TEXT_CONFLICT_POINTS` when its text shares no word key with the other side
 and that side's text names a payee or, as the held pair shows, reads well).
 Confidence is the evidence plus up to `DISTINCT_POINTS` for a wide gap (all of it
-from `DISTINCT_GAP_FULL`: "no_rival"). A gap under `ambiguity_margin` marks the match
-"ambiguous" and caps it below auto-acceptance: two look-alikes need a person.
+from `DISTINCT_GAP_FULL`: "no_rival"), times `AMOUNT_DATE_ONLY_FACTOR` for a pair with
+no text nor reference in common ("amount_and_date_only"), which a person confirms. A
+gap under `ambiguity_margin` marks the match "ambiguous" and caps it below
+auto-acceptance: two look-alikes need a person.
 
 Groups. Unmatched items, and those of weak pairs (confidence at most
 `CONTESTED_PAIR_CONFIDENCE_MAX`), are searched for one bank line that is the sum of
@@ -100,6 +102,10 @@ TEXT_CONFLICT_POINTS = 0.25  # taken off when the bank text names someone else
 REFERENCE_POINTS = 0.30
 DISTINCT_POINTS = 0.30
 DISTINCT_GAP_FULL = 0.30  # a rival gap this wide earns all of DISTINCT_POINTS
+# A pair with neither text nor reference in common keeps this share of its confidence:
+# the amount and the date alone never auto-accept, however lonely the pair. A wrong
+# link would hide the real bank line's entry, which then gets posted a second time.
+AMOUNT_DATE_ONLY_FACTOR = 0.92
 EXACT_CONFIDENCE = 1.0
 FUZZY_CONFIDENCE_MAX = 0.99
 FEE_CONFIDENCE_MAX = 0.97
@@ -1141,6 +1147,9 @@ def _pair_match(
     if pair.rarity >= RARE_AMOUNT_RARITY_MIN:
         reasons += ("amount_rare",)
     confidence, ambiguous = _confidence(evidence, gap, cap, settings)
+    if pair.similarity == 0 and not pair.reference_equal:
+        confidence = round(confidence * AMOUNT_DATE_ONLY_FACTOR, CONFIDENCE_DECIMALS)
+        reasons += ("amount_and_date_only",)
     reasons += (_gap_reason(gap), "ambiguous") if ambiguous else (_gap_reason(gap),)
     return Match(
         bank_line_ids=(lines[pair.line].id,),

@@ -225,6 +225,27 @@ def test_a_free_entry_naming_nobody_on_the_line_is_no_rival() -> None:
     assert auto_accepted(found, SETTINGS)
 
 
+def test_amount_and_date_alone_are_proposed_never_auto_accepted() -> None:
+    """A lone pair with nothing else in common waits for a person, however sure."""
+    [lonely, read] = sorted(
+        reconcile(
+            [
+                line("b1", -5_500, "Bookshop Lindner", days=1),
+                line("b2", -2_990, "Isar Fitness", days=1),
+            ],
+            [entry("e1", -5_500, "Gift for Anna"), entry("e2", -2_990, "Isar Fitness")],
+            SETTINGS,
+        ),
+        key=lambda match: match.bank_line_ids,
+    )
+    assert lonely.entry_ids == ("e1",)
+    assert "amount_and_date_only" in lonely.reasons
+    assert 0.9 <= lonely.confidence < SETTINGS.auto_accept_confidence
+    assert not auto_accepted(lonely, SETTINGS)
+    assert auto_accepted(read, SETTINGS)  # the same pair with the payee in common
+    assert "amount_and_date_only" not in read.reasons
+
+
 NAMES = (
     "Atlas", "Orion", "Vega", "Polar", "Kaiser", "Ritter", "Meister", "Falken", "Adler",
     "Kranich", "Hansa", "Baltic", "Linden", "Eichen", "Rhein", "Elbe", "Isar", "Nova",

@@ -29,6 +29,8 @@ const FIXED: Record<string, { label: string; tone?: Tone }> = {
   reference_equal: { label: 'Same reference' },
   no_rival: { label: 'No other candidate' },
   ambiguous: { label: 'Ambiguous: a look-alike fits as well', tone: 'amber' },
+  amount_and_date_only: { label: 'Only amount and date agree', tone: 'amber' },
+  text_conflict: { label: 'The bank names another payee', tone: 'red' },
   manual: { label: 'Matched by hand' },
 }
 
