@@ -112,6 +112,7 @@ line_keys = Table(
     Column("account_id", UUIDType, primary_key=True),
     Column("line_key", String(200), primary_key=True),
     Column("bank_line_id", UUIDType, nullable=False),
+    Index("ix_line_keys_bank_line", "bank_line_id"),  # an undo releases keys by line
 )
 
 reconciliation_runs = Table(
