@@ -111,6 +111,48 @@ async def write_plan(session: AsyncSession, plan: PostingPlan) -> None:
 
 # --- PostgreSQL --------------------------------------------------------------------------
 
+
+def _balance_upserts(*, first: int, after: str | None) -> str:
+    """SQL adding the balance, daily and monthly deltas, in lock order.
+
+    Its parameters are numbered from `first` (the org is always `$1`); `after` names a
+    CTE of the same statement whose rows must be written first (entries, whose
+    idempotency keys are where racing writers wait, holding nothing).
+    """
+    p = [f"${first + n}" for n in range(12)]
+    wait = f"WHERE (SELECT count(*) FROM {after}) >= 0" if after else ""
+    return f"""balances AS (
+    INSERT INTO account_balances AS b (org_id, account_id, currency, balance_minor, floor_minor)
+    SELECT $1, d.account_id, d.currency, d.delta, d.floor
+    FROM unnest({p[0]}::uuid[], {p[1]}::text[], {p[2]}::bigint[], {p[3]}::bigint[])
+         WITH ORDINALITY AS d(account_id, currency, delta, floor, n)
+    {wait}
+    ORDER BY d.n
+    ON CONFLICT (org_id, account_id, currency)
+    DO UPDATE SET balance_minor = b.balance_minor + excluded.balance_minor
+    RETURNING 1
+), days AS (
+    INSERT INTO daily_balances AS t (org_id, account_id, currency, day, delta_minor)
+    SELECT $1, d.account_id, d.currency, d.day, d.delta
+    FROM unnest({p[4]}::uuid[], {p[5]}::text[], {p[6]}::date[], {p[7]}::bigint[])
+         WITH ORDINALITY AS d(account_id, currency, day, delta, n)
+    WHERE (SELECT count(*) FROM balances) >= 0
+    ORDER BY d.n
+    ON CONFLICT (org_id, account_id, currency, day)
+    DO UPDATE SET delta_minor = t.delta_minor + excluded.delta_minor
+    RETURNING 1
+)
+INSERT INTO monthly_balances AS t (org_id, account_id, currency, month, delta_minor)
+SELECT $1, d.account_id, d.currency, d.month, d.delta
+FROM unnest({p[8]}::uuid[], {p[9]}::text[], {p[10]}::date[], {p[11]}::bigint[])
+     WITH ORDINALITY AS d(account_id, currency, month, delta, n)
+WHERE (SELECT count(*) FROM days) >= 0
+ORDER BY d.n
+ON CONFLICT (org_id, account_id, currency, month)
+DO UPDATE SET delta_minor = t.delta_minor + excluded.delta_minor
+"""
+
+
 _POSTGRESQL_WRITE = """
 WITH new_entries AS (
     INSERT INTO entries (id, org_id, date, description, payee, reference, metadata,
@@ -137,69 +179,9 @@ WITH new_entries AS (
     INSERT INTO outbox (id, type, org_id, occurred_at, version, data, attempts)
     SELECT v.id, v.type, $1, $2, 1, v.data::jsonb, 0
     FROM unnest($21::uuid[], $22::text[], $23::text[]) AS v(id, type, data)
-), balances AS (
-    INSERT INTO account_balances AS b (org_id, account_id, currency, balance_minor, floor_minor)
-    SELECT $1, d.account_id, d.currency, d.delta, d.floor
-    FROM unnest($24::uuid[], $25::text[], $26::bigint[], $27::bigint[])
-         WITH ORDINALITY AS d(account_id, currency, delta, floor, n)
-    WHERE (SELECT count(*) FROM new_entries) >= 0
-    ORDER BY d.n
-    ON CONFLICT (org_id, account_id, currency)
-    DO UPDATE SET balance_minor = b.balance_minor + excluded.balance_minor
-    RETURNING 1
-), days AS (
-    INSERT INTO daily_balances AS t (org_id, account_id, currency, day, delta_minor)
-    SELECT $1, d.account_id, d.currency, d.day, d.delta
-    FROM unnest($28::uuid[], $29::text[], $30::date[], $31::bigint[])
-         WITH ORDINALITY AS d(account_id, currency, day, delta, n)
-    WHERE (SELECT count(*) FROM balances) >= 0
-    ORDER BY d.n
-    ON CONFLICT (org_id, account_id, currency, day)
-    DO UPDATE SET delta_minor = t.delta_minor + excluded.delta_minor
-    RETURNING 1
-)
-INSERT INTO monthly_balances AS t (org_id, account_id, currency, month, delta_minor)
-SELECT $1, d.account_id, d.currency, d.month, d.delta
-FROM unnest($32::uuid[], $33::text[], $34::date[], $35::bigint[])
-     WITH ORDINALITY AS d(account_id, currency, month, delta, n)
-WHERE (SELECT count(*) FROM days) >= 0
-ORDER BY d.n
-ON CONFLICT (org_id, account_id, currency, month)
-DO UPDATE SET delta_minor = t.delta_minor + excluded.delta_minor
-"""
-
+), """ + _balance_upserts(first=24, after="new_entries")
 # The same balance upserts alone, after a COPY has written the rows they add up.
-_POSTGRESQL_BALANCES = """
-WITH balances AS (
-    INSERT INTO account_balances AS b (org_id, account_id, currency, balance_minor, floor_minor)
-    SELECT $1, d.account_id, d.currency, d.delta, d.floor
-    FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::bigint[])
-         WITH ORDINALITY AS d(account_id, currency, delta, floor, n)
-    ORDER BY d.n
-    ON CONFLICT (org_id, account_id, currency)
-    DO UPDATE SET balance_minor = b.balance_minor + excluded.balance_minor
-    RETURNING 1
-), days AS (
-    INSERT INTO daily_balances AS t (org_id, account_id, currency, day, delta_minor)
-    SELECT $1, d.account_id, d.currency, d.day, d.delta
-    FROM unnest($6::uuid[], $7::text[], $8::date[], $9::bigint[])
-         WITH ORDINALITY AS d(account_id, currency, day, delta, n)
-    WHERE (SELECT count(*) FROM balances) >= 0
-    ORDER BY d.n
-    ON CONFLICT (org_id, account_id, currency, day)
-    DO UPDATE SET delta_minor = t.delta_minor + excluded.delta_minor
-    RETURNING 1
-)
-INSERT INTO monthly_balances AS t (org_id, account_id, currency, month, delta_minor)
-SELECT $1, d.account_id, d.currency, d.month, d.delta
-FROM unnest($10::uuid[], $11::text[], $12::date[], $13::bigint[])
-     WITH ORDINALITY AS d(account_id, currency, month, delta, n)
-WHERE (SELECT count(*) FROM days) >= 0
-ORDER BY d.n
-ON CONFLICT (org_id, account_id, currency, month)
-DO UPDATE SET delta_minor = t.delta_minor + excluded.delta_minor
-"""
-
+_POSTGRESQL_BALANCES = "WITH " + _balance_upserts(first=2, after=None)
 
 _ENTRY_COLUMNS = (
     "id",
