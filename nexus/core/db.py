@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 from fastapi import Depends
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator, Uuid, event
+from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator, Uuid, event, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -201,6 +201,18 @@ async def driver_connection(session: AsyncSession) -> AsyncIterator[Any]:
         await connection.invalidate(error if isinstance(error, Exception) else None)
         await connection.engine.dispose()
         raise DatabaseUnavailable("The database connection was lost; retry.") from error
+
+
+async def begin_postgresql_session(session: AsyncSession) -> None:
+    """Open a PostgreSQL `session`'s transaction now, so driver statements run inside it.
+
+    SQLAlchemy begins on PostgreSQL at its first statement; a driver call before that
+    would run, and commit, on its own (a COPY, or several statements meant as one).
+    """
+    async with driver_connection(session) as driver:
+        in_transaction = driver.is_in_transaction()
+    if not in_transaction:
+        await session.execute(select(1))
 
 
 def database_of(request: Request, service: str) -> Database:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.core.clock import utc_now
-from nexus.core.db import driver_connection
+from nexus.core.db import begin_postgresql_session, driver_connection
 from nexus.ingest.domain import LineStatus
 from nexus.ingest.models import (
     bank_lines,
@@ -37,18 +37,6 @@ def _dialect(session: AsyncSession) -> str:
 def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
     module = postgresql if _dialect(session) == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing()
-
-
-async def _begin(session: AsyncSession) -> None:
-    """Make sure the session's transaction is open before the driver is used directly.
-
-    SQLAlchemy begins on PostgreSQL at its first statement; a driver call before that
-    would run, and commit, on its own.
-    """
-    async with driver_connection(session) as driver:
-        in_transaction = driver.is_in_transaction()
-    if not in_transaction:
-        await session.execute(select(1))
 
 
 def _one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
@@ -173,7 +161,7 @@ async def copy_lines(session: AsyncSession, *, rows: Sequence[tuple[Any, ...]]) 
             session, rows=[dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows]
         )
         return
-    await _begin(session)
+    await begin_postgresql_session(session)
     async with driver_connection(session) as driver:
         await driver.copy_records_to_table("bank_lines", records=rows, columns=LINE_COLUMNS)
 
@@ -356,7 +344,7 @@ async def set_posted(
     if _dialect(session) != "postgresql":
         await set_lines(session, updates=[(line, status, entry) for line, entry in posted])
         return
-    await _begin(session)
+    await begin_postgresql_session(session)
     async with driver_connection(session) as driver:
         await driver.execute(
             "UPDATE bank_lines SET status = $1, entry_id = p.entry_id"
@@ -472,7 +460,7 @@ async def claim_posted_entries(
                 ],
             )
         return
-    await _begin(session)
+    await begin_postgresql_session(session)
     async with driver_connection(session) as driver:
         await driver.execute(
             "INSERT INTO reconciled_entries (org_id, entry_id, account_id, match_id, bank_line_id)"

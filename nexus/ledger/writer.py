@@ -25,7 +25,6 @@ On SQLite (one writer at a time, `BEGIN IMMEDIATE`) each table is one `executema
 on the driver, with values stored exactly as SQLAlchemy would store them.
 """
 
-import contextlib
 import sqlite3
 import uuid
 from collections.abc import Sequence
@@ -37,7 +36,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexus.core.db import driver_connection
+from nexus.core.db import begin_postgresql_session, driver_connection
 from nexus.core.errors import Conflict
 from nexus.ledger import domain
 from nexus.ledger.repository import dialect_of
@@ -102,8 +101,11 @@ def _concurrent() -> ConcurrentWrite:
 
 async def write_plan(session: AsyncSession, plan: PostingPlan) -> None:
     """Write `plan` all-or-nothing; a floor, overflow or key race is a clear error."""
+    postgresql = dialect_of(session) == "postgresql"
+    if postgresql and len(plan.entry_ids) >= COPY_ENTRIES_MIN:
+        await begin_postgresql_session(session)  # COPY is several statements: one transaction
     async with driver_connection(session) as driver:
-        if dialect_of(session) == "postgresql":
+        if postgresql:
             await _write_postgresql(driver, plan)
         else:
             await _write_sqlite(driver, plan)
@@ -275,65 +277,62 @@ async def _insert_postgresql(driver: Any, plan: PostingPlan) -> None:
 async def _copy_postgresql(driver: Any, plan: PostingPlan) -> None:
     org, recorded = plan.org_id, plan.recorded_at
     entry_count, posting_count = len(plan.entry_ids), len(plan.posting_entry_ids)
-    # COPY is several statements: outside a transaction each would commit on its own.
-    transaction = contextlib.nullcontext() if driver.is_in_transaction() else driver.transaction()
-    async with transaction:
-        await driver.copy_records_to_table(
-            "entries",
-            columns=_ENTRY_COLUMNS,
-            records=zip(
-                plan.entry_ids,
-                repeat(org, entry_count),
-                plan.entry_dates,
-                plan.descriptions,
-                plan.payees,
-                plan.references,
-                plan.metadata_json,
-                repeat(recorded, entry_count),
-                plan.reverses,
-                plan.idempotency_keys,
-                plan.request_hashes,
-                repeat(plan.created_by, entry_count),
-                strict=False,
-            ),
-        )
-        await driver.copy_records_to_table(
-            "postings",
-            columns=_POSTING_COLUMNS,
-            records=zip(
-                plan.posting_entry_ids,
-                plan.posting_lines,
-                repeat(org, posting_count),
-                plan.posting_accounts,
-                plan.posting_amounts,
-                plan.posting_currencies,
-                plan.posting_memos,
-                plan.posting_dates,
-                repeat(recorded, posting_count),
-                strict=False,
-            ),
-        )
-        await driver.copy_records_to_table(
-            "chain_pending",
-            columns=("entry_id", "entry_hash", "org_id"),
-            records=zip(plan.entry_ids, plan.entry_hashes, repeat(org, entry_count), strict=False),
-        )
-        event_count = len(plan.event_ids)
-        await driver.copy_records_to_table(
-            "outbox",
-            columns=("id", "type", "org_id", "occurred_at", "version", "data", "attempts"),
-            records=zip(
-                plan.event_ids,
-                plan.event_types,
-                repeat(org, event_count),
-                repeat(recorded, event_count),
-                repeat(1, event_count),
-                plan.event_data_json,
-                repeat(0, event_count),
-                strict=False,
-            ),
-        )
-        await driver.execute(_POSTGRESQL_BALANCES, org, *_balance_columns(plan))
+    await driver.copy_records_to_table(
+        "entries",
+        columns=_ENTRY_COLUMNS,
+        records=zip(
+            plan.entry_ids,
+            repeat(org, entry_count),
+            plan.entry_dates,
+            plan.descriptions,
+            plan.payees,
+            plan.references,
+            plan.metadata_json,
+            repeat(recorded, entry_count),
+            plan.reverses,
+            plan.idempotency_keys,
+            plan.request_hashes,
+            repeat(plan.created_by, entry_count),
+            strict=False,
+        ),
+    )
+    await driver.copy_records_to_table(
+        "postings",
+        columns=_POSTING_COLUMNS,
+        records=zip(
+            plan.posting_entry_ids,
+            plan.posting_lines,
+            repeat(org, posting_count),
+            plan.posting_accounts,
+            plan.posting_amounts,
+            plan.posting_currencies,
+            plan.posting_memos,
+            plan.posting_dates,
+            repeat(recorded, posting_count),
+            strict=False,
+        ),
+    )
+    await driver.copy_records_to_table(
+        "chain_pending",
+        columns=("entry_id", "entry_hash", "org_id"),
+        records=zip(plan.entry_ids, plan.entry_hashes, repeat(org, entry_count), strict=False),
+    )
+    event_count = len(plan.event_ids)
+    await driver.copy_records_to_table(
+        "outbox",
+        columns=("id", "type", "org_id", "occurred_at", "version", "data", "attempts"),
+        records=zip(
+            plan.event_ids,
+            plan.event_types,
+            repeat(org, event_count),
+            repeat(recorded, event_count),
+            repeat(1, event_count),
+            plan.event_data_json,
+            repeat(0, event_count),
+            strict=False,
+        ),
+    )
+    await driver.execute(_POSTGRESQL_BALANCES, org, *_balance_columns(plan))
 
 
 # --- SQLite ------------------------------------------------------------------------------
