@@ -330,20 +330,19 @@ async def account_balance(
     known_at: datetime | None,
 ) -> schemas.AccountBalance:
     """Return one account's own balance per currency."""
-    row = await get_account(session, org_id=org_id, account_id=account_id)
-    custom = await scales_of(session, org_id=org_id)
-    own = (
-        await repository.balances(
-            session, org_id=org_id, as_of=as_of, known_at=known_at, account_id=row.id
-        )
-    ).get(row.id, {})
-    if row.currency is not None:
-        own.setdefault(row.currency, 0)
+    facts = await repository.account_balance_facts(
+        session, org_id=org_id, account_id=account_id, as_of=as_of, known_at=known_at
+    )
+    if facts is None:
+        raise account_not_found(account_id)
+    own = dict(facts.balances)
+    if facts.currency is not None:
+        own.setdefault(facts.currency, 0)
     return schemas.AccountBalance(
-        account_id=row.id,
+        account_id=account_id,
         as_of=as_of,
         known_at=known_at,
-        balances=amounts(own, custom_scales=custom),
+        balances=amounts(own, custom_scales=facts.custom_scales),
     )
 
 
@@ -420,5 +419,10 @@ async def get_account(
     """Return an account row of the org or raise AccountNotFound."""
     row = await repository.get_account(session, org_id=org_id, account_id=account_id)
     if row is None:
-        raise domain.AccountNotFound("No such account.", details={"account_id": str(account_id)})
+        raise account_not_found(account_id)
     return row
+
+
+def account_not_found(account_id: uuid.UUID) -> domain.AccountNotFound:
+    """The error for an account that does not exist in the org."""
+    return domain.AccountNotFound("No such account.", details={"account_id": str(account_id)})
