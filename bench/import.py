@@ -8,6 +8,7 @@ per file on stdout; progress on stderr.
 
     .venv/bin/python bench/import.py                      # 1,000,000-line CSV + 100,000 OFX
     .venv/bin/python bench/import.py --csv-lines 100000 --ofx-transactions 20000
+    .venv/bin/python bench/import.py --csv-lines 0 --ofx-transactions 20000 --undo
 """
 
 from __future__ import annotations
@@ -118,6 +119,31 @@ async def wait_while(
         await asyncio.sleep(0.5)
 
 
+async def undo_import(
+    client: httpx.AsyncClient, tenant: common.Tenant, batch_url: str, account_id: str
+) -> dict[str, Any]:
+    """Undo the committed import; the account must be back at zero."""
+    log("  undoing")
+    started = time.perf_counter()
+    undone = await client.post(f"{batch_url}/undo", headers=await tenant.fresh_headers(client))
+    if undone.status_code not in (200, 202):
+        raise RuntimeError(f"undo failed: {undone.status_code} {undone.text[:500]}")
+    batch = await wait_while(client, batch_url, tenant.headers, "undoing")
+    seconds = time.perf_counter() - started
+    base = batch_url.split("/api/v1/")[0]
+    balance = (
+        await client.get(
+            f"{base}/api/v1/ledger/accounts/{account_id}/balance",
+            headers=await tenant.fresh_headers(client),
+        )
+    ).json()["balances"]
+    return {
+        "status": batch["status"],
+        "seconds": round(seconds, 2),
+        "balance_back_to_zero": all(Decimal(item["amount"]) == 0 for item in balance),
+    }
+
+
 async def import_file(
     deployment: common.Deployment,
     client: httpx.AsyncClient,
@@ -128,6 +154,7 @@ async def import_file(
     kind: str,
     lines: int,
     expected_cents: int,
+    undo_too: bool,
 ) -> dict[str, Any]:
     base = deployment.ledger_url
     common.wait_for_quiet(30)
@@ -161,6 +188,7 @@ async def import_file(
         )
     ).json()["balances"]
     booked = sum(Decimal(item["amount"]) for item in balance)
+    undo = await undo_import(client, tenant, batch_url, account_id) if undo_too else None
     seconds = finished - started
     target = TARGETS[kind]
     peak_mb = rss.peak / 1e6
@@ -180,6 +208,7 @@ async def import_file(
             "peak_rss_mb": round(peak_mb, 1),
             "balance_matches_file": booked == Decimal(expected_cents) / 100,
             "cpu": cpu.summary(),
+            "undo": undo,
         },
         "targets": target,
         "meets_target": meets and booked == Decimal(expected_cents) / 100,
@@ -221,6 +250,7 @@ async def main(args: argparse.Namespace) -> None:
                         kind=kind,
                         lines=lines,
                         expected_cents=cents,
+                        undo_too=args.undo,
                     )
                 )
     finally:
@@ -233,6 +263,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--csv-lines", type=int, default=1_000_000)
     parser.add_argument("--ofx-transactions", type=int, default=100_000)
+    parser.add_argument(
+        "--undo", action="store_true", help="then undo each import and time it (outside the total)"
+    )
     common.add_server_args(parser)
     return parser.parse_args()
 

@@ -45,7 +45,7 @@ from nexus.ingest.service import (
     post_lines,
     record_posted,
 )
-from nexus.ledger.client import LedgerError
+from nexus.ledger.client import LedgerError, ReversalItem
 
 log = structlog.get_logger(__name__)
 
@@ -392,8 +392,7 @@ async def undo_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
     async for posted in _lines_in_chunks(
         actor, batch_id, statuses=[domain.LineStatus.POSTED], size=size
     ):
-        for line in posted:
-            await _reverse(actor, line)
+        await _reverse(actor, posted)
     async for lines in _lines_in_chunks(actor, batch_id, statuses=None, size=size):
         claimed = [line.entry_id for line in lines if line.entry_id is not None]
         async with actor.database.transaction() as session:
@@ -424,18 +423,28 @@ async def undo_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
         )
 
 
-async def _reverse(actor: Actor, line: Any) -> None:
-    """Reverse the entry a line posted (a retried undo replays the same reversal)."""
-    if line.entry_id is None:
+async def _reverse(actor: Actor, lines: Sequence[Any]) -> None:
+    """Reverse the entries lines posted, in one call (a retried undo replays the same).
+
+    An entry a person already reversed by hand is left as it is: it no longer counts.
+    """
+    posted = [line for line in lines if line.entry_id is not None]
+    if not posted:
         return
+    items = [
+        ReversalItem(entry_id=line.entry_id, idempotency_key=f"undo:{line.entry_id}")
+        for line in posted
+    ]
     try:
-        await actor.ledger.reverse(line.entry_id, idempotency_key=f"undo:{line.entry_id}")
+        await actor.ledger.reverse_batch(items, skip_already_reversed=True)
     except LedgerError as error:
-        if error.code != "entry_already_reversed":
-            raise ImportRefused(
-                f"The ledger refused to reverse line {line.line_number}: {error}",
-                details={"ledger_code": error.code, **error.details},
-            ) from error
+        index = error.details.get("entry_index")
+        line = posted[index] if isinstance(index, int) and 0 <= index < len(posted) else None
+        where = f"line {line.line_number}" if line is not None else "a line"
+        raise ImportRefused(
+            f"The ledger refused to reverse {where}: {error}",
+            details={"ledger_code": error.code, **error.details},
+        ) from error
 
 
 # --- interrupted jobs --------------------------------------------------------------------

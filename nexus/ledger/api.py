@@ -1,5 +1,6 @@
 """HTTP routes of the ledger: parse, call the service, render. No rules live here."""
 
+import collections
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -438,6 +439,45 @@ async def reverse_entry(
         body=body or schemas.ReverseRequest(),
         idempotency_key=idempotency_key,
         settings=_settings(request),
+    )
+
+
+@router.post(
+    "/entries/reversals",
+    response_model=schemas.ReversalBatchResult,
+    status_code=status.HTTP_201_CREATED,
+)
+async def reverse_batch(
+    request: Request, body: schemas.ReversalBatch, session: WriteSession, principal: Poster
+) -> schemas.ReversalBatchResult:
+    """Reverse up to 10,000 entries all-or-nothing, each under its own idempotency key."""
+    limit = _settings(request).batch_entries_max
+    if len(body.items) > limit:
+        raise PayloadTooLarge(f"A batch holds at most {limit} entries.", details={"max": limit})
+    outcomes = await posting.reverse_entries(
+        session,
+        org_id=principal.org_id,
+        user_id=principal.user_id,
+        items=body.items,
+        settings=_settings(request),
+        batch=True,
+        skip_already_reversed=body.skip_already_reversed,
+    )
+    counts = collections.Counter(outcome.status for outcome in outcomes)
+    ENTRIES_POSTED.labels(path="reversals").inc(counts["reversed"])
+    return schemas.ReversalBatchResult(
+        reversed=counts["reversed"],
+        replayed=counts["replayed"],
+        skipped=counts["skipped"],
+        items=[
+            schemas.ReversalOutcome(
+                entry_id=o.entry_id,
+                idempotency_key=o.idempotency_key,
+                reversal_entry_id=o.reversal_entry_id,
+                status=o.status,
+            )
+            for o in outcomes
+        ],
     )
 
 

@@ -21,6 +21,7 @@ Account = schemas.Account
 BatchEntryCreate = schemas.BatchEntryCreate
 Entry = schemas.Entry
 PostingIn = schemas.PostingIn
+ReversalItem = schemas.ReversalItem
 
 PREFIX = "/api/v1/ledger"
 
@@ -163,6 +164,17 @@ class LedgerClient:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return schemas.Entry.model_validate(
             await self._call("POST", f"/entries/{entry_id}/reverse", json={}, headers=headers)
+        )
+
+    async def reverse_batch(
+        self, items: Sequence[schemas.ReversalItem], *, skip_already_reversed: bool = False
+    ) -> schemas.ReversalBatchResult:
+        """Reverse entries all-or-nothing (each item's key replays its first reversal)."""
+        body = schemas.ReversalBatch(
+            items=list(items), skip_already_reversed=skip_already_reversed
+        ).model_dump(mode="json", exclude_none=True)
+        return schemas.ReversalBatchResult.model_validate(
+            await self._call("POST", "/entries/reversals", json=body)
         )
 
     async def balances(self, *, as_of: str | None = None) -> schemas.BalanceSheet:

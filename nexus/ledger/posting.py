@@ -14,7 +14,7 @@ ends with, which holds when concurrent writers race for the last euro.
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -26,7 +26,7 @@ from nexus.core.errors import InvalidInput, NexusError
 from nexus.core.ids import new_id
 from nexus.core.money import format_amount, parse_amount
 from nexus.ledger import domain, events, repository, schemas, writer
-from nexus.ledger.service import at_index, get_entry, scales_for
+from nexus.ledger.service import at_index, get_entry, render_entries, scales_for, scales_of
 
 
 class DuplicateKeyInBatch(InvalidInput):
@@ -361,6 +361,160 @@ class _PlanBuilder:
         self.plan.event_data_json.append(orjson.dumps(data).decode())
 
 
+@dataclass(frozen=True, slots=True)
+class ReverseOutcome:
+    """What became of one reversal asked for: posted now, replayed, or skipped."""
+
+    entry_id: uuid.UUID
+    idempotency_key: str | None
+    reversal_entry_id: uuid.UUID | None  # None when skipped
+    status: schemas.ReversalStatus
+
+
+class DuplicateEntryInBatch(InvalidInput):
+    code = "duplicate_entry_in_batch"
+
+
+async def reverse_entries(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    items: Sequence[schemas.ReversalItem],
+    settings: Settings,
+    batch: bool,
+    skip_already_reversed: bool = False,
+) -> list[ReverseOutcome]:
+    """Post the exact negation of each entry, linked to it, all-or-nothing.
+
+    A key used before replays its first result even though its entry is now reversed
+    (a retry after a lost answer); an entry reversed under another key is an error,
+    or skipped when `skip_already_reversed` (undoing an import a person already
+    partly reversed by hand).
+    """
+    seen: dict[uuid.UUID, int] = {}
+    for index, item in enumerate(items):
+        if item.entry_id in seen:
+            raise at_index(
+                index,
+                DuplicateEntryInBatch(
+                    "This entry appears twice in this batch.",
+                    details={"entry_id": str(item.entry_id), "first_index": seen[item.entry_id]},
+                ),
+            )
+        seen[item.entry_id] = index
+    keys = [item.idempotency_key for item in items if item.idempotency_key is not None]
+    used = await repository.find_keys(session, org_id=org_id, keys=keys) if keys else {}
+    rows = await repository.entry_rows(session, org_id=org_id, entry_ids=list(seen))
+    originals = {e.id: e for e in await render_entries(session, org_id=org_id, rows=rows)}
+    org = await repository.ensure_org(session, org_id=org_id)
+    custom = await scales_of(session, org_id=org_id)
+    today = utc_now().date()
+    requests: list[PostRequest] = []
+    asked: list[int] = []
+    skipped: dict[int, ReverseOutcome] = {}
+    for index, item in enumerate(items):
+        position = index if batch else None
+        original = originals.get(item.entry_id)
+        if original is None:
+            raise at_index(
+                position,
+                domain.EntryNotFound("No such entry.", details={"entry_id": str(item.entry_id)}),
+            )
+        if original.reverses_entry_id is not None:
+            raise at_index(
+                position,
+                domain.EntryAlreadyReversed(
+                    "A reversal cannot itself be reversed; post a new entry."
+                ),
+            )
+        replay = item.idempotency_key is not None and item.idempotency_key in used
+        if original.reversed_by_entry_id is not None and not replay:
+            if skip_already_reversed:
+                skipped[index] = ReverseOutcome(
+                    original.id, item.idempotency_key, None, status="skipped"
+                )
+                continue
+            raise at_index(
+                position,
+                domain.EntryAlreadyReversed(
+                    "This entry was already reversed.",
+                    details={"reversal_entry_id": str(original.reversed_by_entry_id)},
+                ),
+            )
+        reversal_date = item.date or original.date
+        closed = org.closed_through
+        if item.date is None and closed is not None and reversal_date <= closed:
+            reversal_date = today
+        requests.append(
+            PostRequest(
+                draft=_reversal_draft(original, item, reversal_date, custom_scales=custom),
+                idempotency_key=item.idempotency_key,
+                request_hash=_reversal_hash(item),
+                reverses_entry_id=original.id,
+            )
+        )
+        asked.append(index)
+    posted = (
+        await post_entries(
+            session,
+            org_id=org_id,
+            user_id=user_id,
+            requests=requests,
+            settings=settings,
+            batch=batch,
+        )
+        if requests
+        else []
+    )
+    outcomes = dict(skipped)
+    for index, outcome in zip(asked, posted, strict=True):
+        outcomes[index] = ReverseOutcome(
+            items[index].entry_id,
+            outcome.idempotency_key,
+            outcome.entry_id,
+            status="replayed" if outcome.replayed else "reversed",
+        )
+    return [outcomes[index] for index in range(len(items))]
+
+
+def _reversal_hash(item: schemas.ReversalItem) -> str:
+    """The request hash of a reversal: the same whether asked for alone or in a batch."""
+    day = item.date.isoformat() if item.date is not None else None
+    return domain.request_hash(
+        {"reverse": str(item.entry_id), "date": day, "description": item.description}
+    )
+
+
+def _reversal_draft(
+    original: schemas.Entry,
+    item: schemas.ReversalItem,
+    reversal_date: date,
+    *,
+    custom_scales: Mapping[str, int],
+) -> domain.EntryDraft:
+    return domain.EntryDraft(
+        date=reversal_date,
+        description=item.description or f"Reversal of: {original.description}",
+        payee=original.payee,
+        reference=original.reference,
+        metadata={"reverses": str(original.id)},
+        postings=domain.reversal_postings(
+            tuple(
+                domain.PostingDraft(
+                    account_id=p.account_id,
+                    currency=p.currency,
+                    memo=p.memo,
+                    amount_minor=parse_amount(
+                        p.amount, scale=domain.scale_of(p.currency, custom_scales=custom_scales)
+                    ),
+                )
+                for p in original.postings
+            )
+        ),
+    )
+
+
 async def reverse_entry(
     session: AsyncSession,
     *,
@@ -372,52 +526,17 @@ async def reverse_entry(
     settings: Settings,
 ) -> schemas.Entry:
     """Post the exact negation of an entry, linked to it."""
-    original = await get_entry(session, org_id=org_id, entry_id=entry_id)
-    if original.reversed_by_entry_id is not None:
-        raise domain.EntryAlreadyReversed(
-            "This entry was already reversed.",
-            details={"reversal_entry_id": str(original.reversed_by_entry_id)},
-        )
-    if original.reverses_entry_id is not None:
-        raise domain.EntryAlreadyReversed("A reversal cannot itself be reversed; post a new entry.")
-    org = await repository.ensure_org(session, org_id=org_id)
-    reversal_date = body.date or original.date
-    if body.date is None and org.closed_through is not None and reversal_date <= org.closed_through:
-        reversal_date = utc_now().date()
-    custom = await scales_for(
-        session, org_id=org_id, currencies={p.currency for p in original.postings}
-    )
-    draft = domain.EntryDraft(
-        date=reversal_date,
-        description=body.description or f"Reversal of: {original.description}",
-        payee=original.payee,
-        reference=original.reference,
-        metadata={"reverses": str(original.id)},
-        postings=domain.reversal_postings(
-            tuple(
-                domain.PostingDraft(
-                    account_id=p.account_id,
-                    currency=p.currency,
-                    memo=p.memo,
-                    amount_minor=parse_amount(
-                        p.amount, scale=domain.scale_of(p.currency, custom_scales=custom)
-                    ),
-                )
-                for p in original.postings
-            )
-        ),
-    )
-    digest = domain.request_hash({"reverse": str(entry_id), **body.model_dump(mode="json")})
-    request = PostRequest(
-        draft=draft,
+    item = schemas.ReversalItem(
+        entry_id=entry_id,
         idempotency_key=idempotency_key,
-        request_hash=digest,
-        reverses_entry_id=original.id,
+        date=body.date,
+        description=body.description,
     )
-    [outcome] = await post_entries(
-        session, org_id=org_id, user_id=user_id, requests=[request], settings=settings
+    [outcome] = await reverse_entries(
+        session, org_id=org_id, user_id=user_id, items=[item], settings=settings, batch=False
     )
-    return await posted_entry(session, org_id=org_id, request=request, outcome=outcome)
+    assert outcome.reversal_entry_id is not None  # nothing is skipped unless asked
+    return await get_entry(session, org_id=org_id, entry_id=outcome.reversal_entry_id)
 
 
 async def posted_entry(

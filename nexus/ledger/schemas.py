@@ -375,6 +375,68 @@ class ReverseRequest(Schema):
     description: str | None = Field(default=None, max_length=500, examples=["Reversal: duplicate"])
 
 
+ReversalStatus = Literal["reversed", "replayed", "skipped"]
+
+
+class ReversalItem(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"entry_id": ENTRY_ID_EXAMPLE, "idempotency_key": "undo-0001"}]
+        },
+    )
+
+    entry_id: uuid.UUID
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="A retry with the same key returns the first reversal.",
+    )
+    date: dt.date | None = Field(
+        default=None,
+        description="Defaults to the original's date, or today when that period is closed.",
+    )
+    description: str | None = Field(default=None, max_length=500)
+
+
+class ReversalBatch(Schema):
+    items: list[ReversalItem] = Field(min_length=1)
+    skip_already_reversed: bool = Field(
+        default=False,
+        examples=[True],
+        description="Skip entries already reversed under another key instead of refusing "
+        "the whole batch.",
+    )
+
+
+class ReversalOutcome(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entry_id": ENTRY_ID_EXAMPLE,
+                    "idempotency_key": "undo-0001",
+                    "reversal_entry_id": "01937b2e-9c4d-7f00-8000-00000000abcd",
+                    "status": "reversed",
+                }
+            ]
+        }
+    )
+
+    entry_id: uuid.UUID
+    idempotency_key: str | None
+    reversal_entry_id: uuid.UUID | None = Field(description="None when skipped.")
+    status: ReversalStatus
+
+
+class ReversalBatchResult(BaseModel):
+    reversed: int = Field(examples=[998])
+    replayed: int = Field(examples=[1])
+    skipped: int = Field(examples=[1])
+    items: list[ReversalOutcome]
+
+
 # --- organisation set-up, currencies, FX, periods, chain ----------------------------
 
 

@@ -151,6 +151,31 @@ async def test_undo_reverses_the_batch_and_a_later_import_posts_it_again(
     assert await balance(client, tenant, accounts["1010"]) == Decimal("2360.60")
 
 
+async def test_undo_leaves_an_entry_a_person_reversed_by_hand_as_it_is(
+    client: httpx.AsyncClient,
+) -> None:
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    batch = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    await commit(client, tenant, batch["id"])
+    first = (await lines_of(client, tenant, batch["id"]))[0]
+    by_hand = await client.post(
+        f"/api/v1/ledger/entries/{first['entry_id']}/reverse", headers=tenant.headers
+    )
+    assert by_hand.status_code == 201, by_hand.text
+
+    undone = await client.post(f"/api/v1/imports/{batch['id']}/undo", headers=tenant.headers)
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["status"] == "undone"
+    assert await balance(client, tenant, accounts["1010"]) == 0  # not reversed twice
+    reversals = await client.get(
+        "/api/v1/ledger/entries",
+        params={"account_id": accounts["1010"], "q": "Reversal of"},
+        headers=tenant.headers,
+    )
+    assert len(reversals.json()["items"]) == 6
+
+
 async def test_a_hand_typed_entry_is_matched_on_commit_instead_of_posted_again(
     client: httpx.AsyncClient,
 ) -> None:

@@ -648,6 +648,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledger/entries/reversals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverse Batch
+         * @description Reverse up to 10,000 entries all-or-nothing, each under its own idempotency key.
+         */
+        post: operations["reverse_batch_api_v1_ledger_entries_reversals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/entries/{entry_id}": {
         parameters: {
             query?: never;
@@ -2663,6 +2683,92 @@ export interface components {
             organisation: components["schemas"]["Organisation"];
             user: components["schemas"]["User"];
         };
+        /** ReversalBatch */
+        ReversalBatch: {
+            /** Items */
+            items: components["schemas"]["ReversalItem"][];
+            /**
+             * Skip Already Reversed
+             * @description Skip entries already reversed under another key instead of refusing the whole batch.
+             * @default false
+             * @example true
+             */
+            skip_already_reversed: boolean;
+        };
+        /** ReversalBatchResult */
+        ReversalBatchResult: {
+            /** Items */
+            items: components["schemas"]["ReversalOutcome"][];
+            /**
+             * Replayed
+             * @example 1
+             */
+            replayed: number;
+            /**
+             * Reversed
+             * @example 998
+             */
+            reversed: number;
+            /**
+             * Skipped
+             * @example 1
+             */
+            skipped: number;
+        };
+        /**
+         * ReversalItem
+         * @example {
+         *       "entry_id": "01936f0f-1c2d-7e3f-8a4b-5c6d7e8f9a0b",
+         *       "idempotency_key": "undo-0001"
+         *     }
+         */
+        ReversalItem: {
+            /**
+             * Date
+             * @description Defaults to the original's date, or today when that period is closed.
+             */
+            date?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Entry Id
+             * Format: uuid
+             */
+            entry_id: string;
+            /**
+             * Idempotency Key
+             * @description A retry with the same key returns the first reversal.
+             */
+            idempotency_key?: string | null;
+        };
+        /**
+         * ReversalOutcome
+         * @example {
+         *       "entry_id": "01936f0f-1c2d-7e3f-8a4b-5c6d7e8f9a0b",
+         *       "idempotency_key": "undo-0001",
+         *       "reversal_entry_id": "01937b2e-9c4d-7f00-8000-00000000abcd",
+         *       "status": "reversed"
+         *     }
+         */
+        ReversalOutcome: {
+            /**
+             * Entry Id
+             * Format: uuid
+             */
+            entry_id: string;
+            /** Idempotency Key */
+            idempotency_key: string | null;
+            /**
+             * Reversal Entry Id
+             * @description None when skipped.
+             */
+            reversal_entry_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "reversed" | "replayed" | "skipped";
+        };
         /**
          * ReverseRequest
          * @example {
@@ -4273,6 +4379,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+        };
+    };
+    reverse_batch_api_v1_ledger_entries_reversals_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReversalBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReversalBatchResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
