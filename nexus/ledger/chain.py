@@ -1,13 +1,13 @@
 """The tamper-evident chain: every entry sealed into a hash chain per organisation.
 
-Posting an entry hashes its content and queues it (`chain_pending`, in the posting
-transaction), so the
-write path never waits on a global sequence. A sealer takes committed entries from
-the queue in blocks, hashes each entry's content, links it to the previous seal
-(`link = H(seq, previous link, entry hash)`) and stores the links. Verification walks
-the chain from the start, recomputes every hash from the rows as they are now, and
-names the first link that no longer matches; entries outside both the chain and the
-queue (rows inserted behind the ledger's back) are reported too.
+Posting an entry hashes its content. On PostgreSQL it then queues it (`chain_pending`,
+in the posting transaction), so concurrent writers never wait on one chain head; a
+sealer takes committed entries from the queue in blocks and links each to the previous
+seal (`link = H(seq, previous link, entry hash)`). On SQLite, where writers take turns
+anyway, the writer links its entries itself, in the same transaction (`seal_in_place`).
+Verification walks the chain from the start, recomputes every hash from the rows as
+they are now, and names the first link that no longer matches; entries outside both
+the chain and the queue (rows inserted behind the ledger's back) are reported too.
 """
 
 import asyncio
@@ -27,6 +27,7 @@ from nexus.ledger.schemas import ChainBreak, ChainReport
 
 log = structlog.get_logger(__name__)
 VERIFY_CHUNK = 2000
+SEAL_BLOCK_MAX = 5000
 
 
 async def sealed_facts(
@@ -92,9 +93,35 @@ async def seal_org(session: AsyncSession, *, org_id: uuid.UUID, block_max: int) 
     ).all()
     if not queued:
         return 0
+    await _append(session, org_id=org_id, sealed=queued)
+    await repository.delete_chain_pending(session, entry_ids=[entry_id for entry_id, _ in queued])
+    return len(queued)
+
+
+async def seal_in_place(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    entry_ids: Sequence[uuid.UUID],
+    entry_hashes: Sequence[str],
+) -> None:
+    """Seal entries in the transaction that writes them (`writer.seals_in_place`).
+
+    Entries still queued (posted by a version that queued them) are sealed first, so
+    the chain keeps the order entries were committed in.
+    """
+    while await seal_org(session, org_id=org_id, block_max=SEAL_BLOCK_MAX):
+        pass
+    await _append(session, org_id=org_id, sealed=list(zip(entry_ids, entry_hashes, strict=True)))
+
+
+async def _append(
+    session: AsyncSession, *, org_id: uuid.UUID, sealed: Sequence[tuple[uuid.UUID, str]]
+) -> None:
+    """Link (entry id, entry hash) pairs, in order, after the org's chain head."""
     seq, previous = await _head(session, org_id)
     links = writer.ChainLinks(org_id=org_id, sealed_at=utc_now())
-    for entry_id, entry_digest in queued:
+    for entry_id, entry_digest in sealed:
         seq += 1
         previous = domain.link_hash(
             previous_link_hash=previous, entry_hash_hex=entry_digest, seq=seq
@@ -104,8 +131,6 @@ async def seal_org(session: AsyncSession, *, org_id: uuid.UUID, block_max: int) 
         links.entry_hashes.append(entry_digest)
         links.link_hashes.append(previous)
     await writer.write_links(session, links)
-    await repository.delete_chain_pending(session, entry_ids=[entry_id for entry_id, _ in queued])
-    return len(queued)
 
 
 async def seal_pending(database: Database, *, block_max: int) -> int:
@@ -119,7 +144,7 @@ async def seal_pending(database: Database, *, block_max: int) -> int:
     return sealed
 
 
-async def seal_all(database: Database, *, block_max: int = 5000) -> int:
+async def seal_all(database: Database, *, block_max: int = SEAL_BLOCK_MAX) -> int:
     """Seal until the queue is empty (before a verify, a backup, a test)."""
     total = 0
     while sealed := await seal_pending(database, block_max=block_max):

@@ -25,7 +25,7 @@ from nexus.core.config import Settings
 from nexus.core.errors import InvalidInput, NexusError
 from nexus.core.ids import new_id
 from nexus.core.money import format_amount, parse_amount
-from nexus.ledger import domain, events, repository, schemas, writer
+from nexus.ledger import chain, domain, events, repository, schemas, writer
 from nexus.ledger.service import at_index, get_entry, render_entries, scales_for, scales_of
 
 
@@ -143,6 +143,10 @@ async def post_entries(
             context=context,
         )
         await writer.write_plan(session, plan)
+        if writer.seals_in_place(session):
+            await chain.seal_in_place(
+                session, org_id=org_id, entry_ids=plan.entry_ids, entry_hashes=plan.entry_hashes
+            )
         for (index, request), entry_id in zip(fresh, plan.entry_ids, strict=True):
             outcomes[index] = PostOutcome(
                 entry_id, request.idempotency_key, replayed=False, recorded_at=plan.recorded_at

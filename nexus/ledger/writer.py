@@ -99,8 +99,24 @@ def _concurrent() -> ConcurrentWrite:
     return ConcurrentWrite("A concurrent request wrote the same entry; retry to get its result.")
 
 
+def seals_in_place(session: AsyncSession) -> bool:
+    """Tell whether entries are sealed in the transaction that writes them (SQLite).
+
+    SQLite lets one writer in at a time, so a writer already holds the chain's head:
+    linking its entries there costs less than queueing them for a sealer, whose own
+    transaction would wait its turn behind the writers and hold them up in turn. On
+    PostgreSQL writers run side by side and the queue keeps them from waiting on one
+    chain head.
+    """
+    return dialect_of(session) != "postgresql"
+
+
 async def write_plan(session: AsyncSession, plan: PostingPlan) -> None:
-    """Write `plan` all-or-nothing; a floor, overflow or key race is a clear error."""
+    """Write `plan` all-or-nothing; a floor, overflow or key race is a clear error.
+
+    On PostgreSQL the entries join the sealer's queue; on SQLite (`seals_in_place`)
+    the caller seals them in the same transaction.
+    """
     postgresql = dialect_of(session) == "postgresql"
     if postgresql and len(plan.entry_ids) >= COPY_ENTRIES_MIN:
         await begin_postgresql_session(session)  # COPY is several statements: one transaction
@@ -422,10 +438,6 @@ def _sqlite_statements(plan: PostingPlan) -> list[tuple[str, list[tuple[Any, ...
             "INSERT INTO postings (entry_id, line_no, org_id, account_id, amount_minor,"
             " currency, memo, date, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             posting_rows,
-        ),
-        (
-            "INSERT INTO chain_pending (entry_id, entry_hash, org_id) VALUES (?, ?, ?)",
-            [(e, h, org) for e, h in zip(entry_ids, plan.entry_hashes, strict=True)],
         ),
         (
             "INSERT INTO outbox (id, type, org_id, occurred_at, version, data, attempts)"

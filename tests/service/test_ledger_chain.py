@@ -179,3 +179,56 @@ async def test_a_row_altered_before_it_is_sealed_is_caught(
     assert report["ok"] is False
     assert report["first_broken"]["entry_id"] == str(victim)
     assert report["first_broken"]["reason"] == "entry content does not match its seal"
+
+
+async def test_sqlite_seals_entries_in_the_transaction_that_posts_them(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers, _, _ = await _books_with_entries(client, 3)
+    report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+    if _ledger(app).is_sqlite:
+        assert (report["ok"], report["checked"], report["unsealed"]) == (True, 3, 0)
+    else:  # PostgreSQL queues them for the sealer
+        assert report["checked"] + report["unsealed"] == 3
+
+
+async def test_entries_queued_before_are_sealed_ahead_of_new_ones(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """A queue left by an earlier version (or a sealer not yet run) keeps commit order."""
+    database = _ledger(app)
+    headers, ids, accounts = await _books_with_entries(client, 1)
+    await chain.seal_all(database)
+    first = uuid.UUID(ids[0])
+    key = first.hex if database.is_sqlite else first
+    async with database.transaction() as session:  # put the sealed entry back in the queue
+        await session.execute(
+            text(
+                "INSERT INTO chain_pending (entry_id, entry_hash, org_id) "
+                "SELECT entry_id, entry_hash, org_id FROM chain_links WHERE entry_id = :id"
+            ),
+            {"id": key},
+        )
+        await session.execute(text("DELETE FROM chain_links WHERE entry_id = :id"), {"id": key})
+    tenant_headers = {"Authorization": headers["Authorization"]}
+    later = await client.post(
+        "/api/v1/ledger/entries",
+        json=entry("2026-03-09", "Later", (accounts["5030"], "1"), (accounts["1010"], "-1")),
+        headers=tenant_headers,
+    )
+    assert later.status_code == 201, later.text
+    await chain.seal_all(database)
+    report = (await client.get("/api/v1/ledger/chain/verify", headers=headers)).json()
+    assert (report["ok"], report["checked"], report["unsealed"]) == (True, 2, 0)
+    latest = uuid.UUID(later.json()["id"])
+    async with database.reading() as session:
+        seqs = dict(
+            (
+                await session.execute(
+                    text("SELECT entry_id, seq FROM chain_links WHERE entry_id IN (:a, :b)"),
+                    {"a": key, "b": latest.hex if database.is_sqlite else latest},
+                )
+            ).all()
+        )
+    assert sorted(seqs, key=seqs.__getitem__) == [key, latest.hex if database.is_sqlite else latest]
+    assert sorted(seqs.values())[1] == sorted(seqs.values())[0] + 1
