@@ -55,3 +55,24 @@ async def test_a_write_that_fails_at_commit_is_not_reported_as_created(
     assert failed.json()["error"]["code"] == "internal_error"
     async with database.reading() as session:
         assert (await session.execute(text("SELECT parent_id FROM child"))).scalars().all() == [1]
+
+
+async def test_sqlite_connections_are_durable_wal_with_rare_checkpoints(tmp_path: Path) -> None:
+    database = Database("pragmas", f"sqlite+aiosqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        for open_session in (database.transaction, database.reading):
+            async with open_session() as session:
+                values = [
+                    (await session.execute(text(f"PRAGMA {name}"))).scalar_one()
+                    for name in (
+                        "journal_mode",
+                        "synchronous",
+                        "foreign_keys",
+                        "wal_autocheckpoint",
+                        "journal_size_limit",
+                    )
+                ]
+            # synchronous 2 = FULL: a committed entry survives a power cut.
+            assert values == ["wal", 2, 1, 10_000, 64 * 1024 * 1024]
+    finally:
+        await database.dispose()
