@@ -247,19 +247,27 @@ def posting_deltas(entries: Iterable[EntryDraft]) -> Deltas:
             number = posting.account_id.int
             accounts[number] = posting.account_id
             by_day[(number, posting.currency, day)] += posting.amount_minor
-    balances: dict[BalanceKey, int] = defaultdict(int)
-    daily: dict[DatedKey, int] = {}
-    monthly: dict[DatedKey, int] = defaultdict(int)
+    by_balance: dict[tuple[int, str], int] = defaultdict(int)
+    by_month: dict[tuple[int, str, date], int] = defaultdict(int)
+    months: dict[date, date] = {}  # a batch spans few days: one replace() per day
     for (number, currency, day), delta in by_day.items():
-        account_id = accounts[number]
-        balances[(account_id, currency)] += delta
-        monthly[(account_id, currency, month_start(day))] += delta
-        if delta != 0:
-            daily[(account_id, currency, day)] = delta
+        by_balance[(number, currency)] += delta
+        month = months.get(day)
+        if month is None:
+            month = months[day] = month_start(day)
+        by_month[(number, currency, month)] += delta
     return Deltas(
-        balances=dict(balances),
-        daily=daily,
-        monthly={key: delta for key, delta in monthly.items() if delta != 0},
+        balances={(accounts[n], currency): delta for (n, currency), delta in by_balance.items()},
+        daily={
+            (accounts[n], currency, day): delta
+            for (n, currency, day), delta in by_day.items()
+            if delta != 0
+        },
+        monthly={
+            (accounts[n], currency, month): delta
+            for (n, currency, month), delta in by_month.items()
+            if delta != 0
+        },
     )
 
 
