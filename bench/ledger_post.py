@@ -248,8 +248,7 @@ async def stored_sums(deployment: Deployment, org_id: str) -> tuple[dict[str, in
 
 async def analyze_if_no_autovacuum(deployment: Deployment) -> str:
     """PostgreSQL with autovacuum off (as on the benchmark server): ANALYZE once after the
-    warm-up, as autovacuum would. Without statistics the batch's idempotency-key lookup
-    scans every entry of the org per batch (see README)."""
+    warm-up, as autovacuum would (see README)."""
     if deployment.backend != "postgres":
         return "n/a"
     connection = await asyncpg.connect(common.raw_url(common.ledger_database_name(deployment.env)))
