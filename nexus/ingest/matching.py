@@ -77,6 +77,7 @@ import bisect
 import contextlib
 import functools
 import gc
+import itertools
 import math
 import operator
 from collections import Counter, defaultdict
@@ -324,7 +325,7 @@ class TextModel:
         self._by_words: dict[tuple[str, ...], _Text] = {}
         self._word_keys: dict[str, str] = {}
         self._weight: dict[str, float] = {}
-        distinct = {self.text(text).words for text in set(entry_texts)}
+        distinct = {tuple(_cleaned_words(text)) for text in set(entry_texts)}
         document_frequency: dict[str, int] = defaultdict(int)
         for words in distinct:
             for word in set(words):
@@ -335,8 +336,6 @@ class TextModel:
         }
         self._weight_unknown = math.log(1 + max(1, len(distinct))) ** 2  # rarer than any
         self._naming_weight = math.log(1 + 1 / NAMING_WORD_SHARE_MAX) ** 2
-        self._texts.clear()  # made before the weights were known
-        self._by_words.clear()
         self._credit: dict[tuple[str, str], float] = {}
         self._similarity: dict[tuple[int, int], int] = {}
 
@@ -344,19 +343,28 @@ class TextModel:
         """The cleaned words of `raw` with their keys and weights (cached)."""
         found = self._texts.get(raw)
         if found is None:
-            known_weights = self._weight
+            known_weights, keep_all = self._weight, not self._weight
             # A number or code no entry text has (a card code, a store number) can match
             # nothing: drop it, so that bank texts differing only so share their scores.
+            # (The words of `_cleaned_words`, filtered in the same pass.)
             words = tuple(
-                word
-                for word in _cleaned_words(raw)
-                if word.isalpha() or word in known_weights or not known_weights
+                [
+                    word
+                    for word in default_process(raw).split()
+                    if word not in BANK_NOISE_WORDS
+                    and (word.isalpha() or word in known_weights or keep_all)
+                ]
             )
             found = self._by_words.get(words)
             if found is None:
                 found = self._by_words[words] = self._new_text(words)
             self._texts[raw] = found
         return found
+
+    def texts(self, raws: Iterable[str]) -> list[_Text]:
+        """`text` of each of `raws`; one call for many, most of them cached."""
+        cached, text = self._texts, self.text
+        return [cached[raw] if raw in cached else text(raw) for raw in raws]
 
     def _new_text(self, words: tuple[str, ...]) -> _Text:
         word_keys, weights = [], []
@@ -584,49 +592,57 @@ class _Index:
                     found.update(bucket.positions[places.start : places.stop])
         return found
 
-    def nearest(
-        self,
-        *,
-        currency: str,
-        value: int,
-        center: int,
-        first: int,
-        last: int,
-        scores: Sequence[float],
-        skip: Container[int] = (),
-        count: int,
-        scan_max: int,
-    ) -> list[tuple[float, int]]:
-        """Up to `count` (score, position) dated `first`..`last`, best first, leaving out
-        `skip`; at most `scan_max` items are looked at. `scores[ordinal - first]` falls
-        away from `center` on both sides."""
-        bucket = self.bucket(currency, value)
-        if bucket is None or count <= 0:
-            return []
-        ordinals, positions = bucket.ordinals, bucket.positions
-        places = _slice(bucket, first_ordinal=first, last_ordinal=last)
-        low, high = places.start, places.stop
-        right = bisect.bisect_left(ordinals, center, low, high)
-        left = right - 1
-        found: list[tuple[float, int]] = []
-        for _ in range(min(scan_max, high - low)):
-            left_score = scores[ordinals[left] - first] if left >= low else -math.inf
-            right_score = scores[ordinals[right] - first] if right < high else -math.inf
-            if right_score >= left_score:
-                place, score, right = right, right_score, right + 1
-            else:
-                place, score, left = left, left_score, left - 1
-            position = positions[place]
-            if position not in skip:
-                found.append((score, position))
-                if len(found) >= count:
-                    break
-        return found
+    def window(
+        self, currency: str, value: int, *, first: int, last: int
+    ) -> tuple[_DateIndex, range] | None:
+        """The bucket of (currency, value) and its places dated from ordinal `first` to
+        `last`; None when there are none."""
+        by_value = self.buckets.get(currency)
+        bucket = None if by_value is None else by_value.get(value)
+        if bucket is None:
+            return None
+        low = bisect.bisect_left(bucket.ordinals, first)
+        high = bisect.bisect_right(bucket.ordinals, last, low)
+        return (bucket, range(low, high)) if low < high else None
 
 
-def _keys(text: _Text, reference: str | None) -> frozenset[str]:
-    """The word keys of an item's text, and its reference marked with "#"."""
-    return text.keys | {"#" + reference} if reference else text.keys
+def _nearest(
+    bucket: _DateIndex,
+    places: range,
+    *,
+    center: int,
+    first: int,
+    scores: Sequence[float],
+    count: int,
+    scan_max: int,
+) -> list[tuple[float, int]]:
+    """Up to `count` (score, position) of `places` in `bucket`, best first; at most
+    `scan_max` items are looked at. `scores[ordinal - first]` falls away from `center`
+    on both sides."""
+    ordinals, positions = bucket.ordinals, bucket.positions
+    low, high = places.start, places.stop
+    right = bisect.bisect_left(ordinals, center, low, high)
+    left = right - 1
+    found: list[tuple[float, int]] = []
+    for _ in range(min(scan_max, high - low)):
+        left_score = scores[ordinals[left] - first] if left >= low else -math.inf
+        right_score = scores[ordinals[right] - first] if right < high else -math.inf
+        if right_score >= left_score:
+            place, score, right = right, right_score, right + 1
+        else:
+            place, score, left = left, left_score, left - 1
+        found.append((score, positions[place]))
+        if len(found) >= count:
+            break
+    return found
+
+
+def _keys(texts: Sequence[_Text], references: Sequence[str | None]) -> list[frozenset[str]]:
+    """For each item: the word keys of its text, and its reference marked with "#"."""
+    return [
+        text.keys | {"#" + reference} if reference else text.keys
+        for text, reference in zip(texts, references, strict=True)
+    ]
 
 
 def _slice(bucket: _DateIndex | _ReadingBucket, *, first_ordinal: int, last_ordinal: int) -> range:
@@ -651,28 +667,37 @@ class _ReadingBucket(NamedTuple):
 
 class _BankAmountIndex:
     """Entries filed under every bank amount they could show, by currency: their own
-    amount, and their amount plus each fee a pattern may charge (money out only).
-    Buckets crowded in some date window are also filed by word key."""
+    amount, and their amount plus each fee a pattern may charge (money out only), as
+    far as some bank line shows that amount. Buckets crowded in some date window are
+    also filed by word key."""
 
     def __init__(
         self,
-        entries: Sequence[MatchEntry],
+        amount_keys: Sequence[tuple[str, int]],
         *,
+        ordinals: Sequence[int],
         keys: Sequence[frozenset[str]],
         rarities: dict[tuple[str, int], float],
+        line_amounts: Container[tuple[str, int]],
         settings: MatchSettings,
     ) -> None:
+        # Filed amount by amount, not entry by entry: all entries of one amount show as
+        # the same bank amounts, each in the same reading.
+        groups: dict[tuple[str, int], _DateIndex] = {}
+        for position, amount_key in enumerate(amount_keys):  # canonical: dates ascending
+            group = groups.get(amount_key)
+            if group is None:
+                group = groups[amount_key] = _DateIndex([], [])
+            group.ordinals.append(ordinals[position])
+            group.positions.append(position)
+        sources: dict[tuple[str, int], list[tuple[_DateIndex, _Reading]]] = defaultdict(list)
+        readings = _readings_by_amount(rarities, line_amounts=line_amounts, settings=settings)
+        for (currency, amount), shown in readings.items():
+            for bank_minor, reading in shown:
+                sources[(currency, bank_minor)].append((groups[(currency, amount)], reading))
         self.buckets: dict[str, dict[int, _ReadingBucket]] = defaultdict(dict)
-        readings = _readings_by_amount(rarities, settings=settings)
-        for position, entry in enumerate(entries):  # canonical: dates ascending
-            by_amount, ordinal = self.buckets[entry.currency], entry.date.toordinal()
-            for bank_minor, reading in readings[(entry.currency, entry.amount_minor)]:
-                bucket = by_amount.get(bank_minor)
-                if bucket is None:
-                    bucket = by_amount[bank_minor] = _ReadingBucket([], [], [])
-                bucket.ordinals.append(ordinal)
-                bucket.positions.append(position)
-                bucket.readings.append(reading)
+        for (currency, bank_minor), shown_as in sources.items():
+            self.buckets[currency][bank_minor] = _merged_bucket(shown_as)
         self._keys = keys
         self._by_key: dict[tuple[str, int], dict[str, _ReadingBucket]] = {}
 
@@ -694,23 +719,49 @@ class _BankAmountIndex:
         return found
 
 
+def _merged_bucket(sources: Sequence[tuple[_DateIndex, _Reading]]) -> _ReadingBucket:
+    """The entries of every source (a group of entries, positions ascending, and how
+    they read), in position order; an entry in two sources keeps their order."""
+    if len(sources) == 1:
+        group, reading = sources[0]
+        count = len(group.positions)
+        return _ReadingBucket(list(group.ordinals), list(group.positions), [reading] * count)
+    ordinals: list[int] = []
+    positions: list[int] = []
+    readings: list[_Reading] = []
+    for group, reading in sources:
+        ordinals += group.ordinals
+        positions += group.positions
+        readings += [reading] * len(group.positions)
+    # A stable sort of the places by position, applied by itemgetter: no Python-level
+    # step per entry. Two or more sources, none empty: itemgetter returns tuples.
+    pick = operator.itemgetter(*sorted(range(len(positions)), key=positions.__getitem__))
+    return _ReadingBucket(list(pick(ordinals)), list(pick(positions)), list(pick(readings)))
+
+
 def _readings_by_amount(
-    rarities: dict[tuple[str, int], float], *, settings: MatchSettings
+    rarities: dict[tuple[str, int], float],
+    *,
+    line_amounts: Container[tuple[str, int]],
+    settings: MatchSettings,
 ) -> dict[tuple[str, int], list[tuple[int, _Reading]]]:
     """For each (currency, amount) of the entries: the bank amounts such an entry could
-    show, and as what. The rarity of an amount is 1 / (1 + how many other entries of it
-    a date window holds on average)."""
+    show, and as what, leaving out the amounts no bank line of that currency has (no
+    line would look them up). The rarity of an amount is 1 / (1 + how many other
+    entries of it a date window holds on average)."""
     found: dict[tuple[str, int], list[tuple[int, _Reading]]] = {}
     for (currency, amount), rarity in rarities.items():
         rare_points = AMOUNT_RARITY_POINTS * rarity
-        shown = [(amount, _Reading(None, 0, AMOUNT_EQUAL_POINTS + rare_points, rarity))]
+        shown = found[(currency, amount)] = []
+        if (currency, amount) in line_amounts:
+            shown.append((amount, _Reading(None, 0, AMOUNT_EQUAL_POINTS + rare_points, rarity)))
         if amount < 0:  # money out may carry a fee
             shown += [
                 (amount - fee, _Reading(pattern, fee, FEE_POINTS + rare_points, rarity))
                 for pattern in settings.fee_patterns
                 for fee in fee_images(entry_minor=-amount, pattern=pattern)
+                if (currency, amount - fee) in line_amounts
             ]
-        found[(currency, amount)] = shown
     return found
 
 
@@ -731,21 +782,23 @@ class _PairSearch:
         self.line_amounts = [line.amount_minor for line in lines]
         self.entry_amounts = [entry.amount_minor for entry in entries]
         self.line_currencies = [line.currency for line in lines]
+        self.entry_currencies = [entry.currency for entry in entries]
         self.line_references = [line.reference or None for line in lines]
         self.entry_references = [entry.reference or None for entry in entries]
-        self.line_texts = [texts.text(line.text) for line in lines]
-        self.entry_texts = [texts.text(entry.text) for entry in entries]
-        self.line_keys = [
-            _keys(text, line.reference) for text, line in zip(self.line_texts, lines, strict=True)
-        ]
-        self.entry_keys = [
-            _keys(text, entry.reference)
-            for text, entry in zip(self.entry_texts, entries, strict=True)
-        ]
+        self.line_texts = texts.texts(line.text for line in lines)
+        self.entry_texts = texts.texts(entry.text for entry in entries)
+        self.line_keys = _keys(self.line_texts, self.line_references)
+        self.entry_keys = _keys(self.entry_texts, self.entry_references)
         window = settings.date_window_days
-        self.entry_rarities = _amount_rarities(entries, self.entry_ordinals, window_days=window)
+        amount_keys = list(zip(self.entry_currencies, self.entry_amounts, strict=True))
+        self.entry_rarities = _amount_rarities(amount_keys, self.entry_ordinals, window_days=window)
         self.index = _BankAmountIndex(
-            entries, keys=self.entry_keys, rarities=self.entry_rarities, settings=settings
+            amount_keys,
+            ordinals=self.entry_ordinals,
+            keys=self.entry_keys,
+            rarities=self.entry_rarities,
+            line_amounts=set(zip(self.line_currencies, self.line_amounts, strict=True)),
+            settings=settings,
         )
         # Date points by delta_days + window (delta_days = bank date - entry date) ...
         self.date_points_by_delta = [
@@ -776,9 +829,7 @@ class _PairSearch:
                 shared, blind = self._scan(position, bucket, range(low, high))
             else:
                 shared, blind = self._look_up(position, bucket, range(low, high))
-            for entry, reading in shared or blind:
-                if (position, entry) not in found:  # fee patterns in their order
-                    found[(position, entry)] = self._pair(position, entry, reading, shared != [])
+            self._add_pairs(found, position, shared or blind, shared=bool(shared))
         return found
 
     def _scan(
@@ -791,12 +842,17 @@ class _PairSearch:
         points = self.date_points_by_entry_offset
         shared: list[tuple[int, _Reading]] = []
         blind: list[tuple[float, int, _Reading]] = []
-        for place in places:
-            entry, reading = bucket.positions[place], bucket.readings[place]
+        low, high = places.start, places.stop
+        for entry, reading, entry_ordinal in zip(
+            bucket.positions[low:high],
+            bucket.readings[low:high],
+            bucket.ordinals[low:high],
+            strict=True,
+        ):
             if not keys.isdisjoint(entry_keys[entry]):
                 shared.append((entry, reading))
             elif reading.fee_pattern is None:  # a fee reading needs something in common
-                blind.append((-points[bucket.ordinals[place] - first], entry, reading))
+                blind.append((-points[entry_ordinal - first], entry, reading))
         if shared:
             return shared, []
         blind.sort(key=operator.itemgetter(0, 1))
@@ -832,11 +888,8 @@ class _PairSearch:
         """Learn how many days the bank books after the entry from the pairs that stand
         alone (the only candidate of both their line and their entry, with text or
         reference in common), and score dates by that instead of the default slope."""
-        lines: dict[int, int] = defaultdict(int)
-        entries: dict[int, int] = defaultdict(int)
-        for line, entry in pairs:
-            lines[line] += 1
-            entries[entry] += 1
+        lines = Counter(map(operator.itemgetter(0), pairs))
+        entries = Counter(map(operator.itemgetter(1), pairs))
         window = self.settings.date_window_days
         counts = [0] * (2 * window + 1)
         for (line, entry), pair in pairs.items():
@@ -851,36 +904,51 @@ class _PairSearch:
         ]
         self.date_points_by_delta = [DATE_POINTS_MAX * p / max(likelihood) for p in likelihood]
         self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
+        date_points = self.date_points_by_delta
         for key, pair in pairs.items():
-            pairs[key] = _Pair(self._evidence(pair), *pair[1:])
+            points = pair.base_points + date_points[pair.delta_days + window]
+            points += TEXT_POINTS_MAX * pair.similarity / 100
+            if pair.reference_equal:
+                points += REFERENCE_POINTS
+            if pair.text_conflict:
+                points -= TEXT_CONFLICT_POINTS
+            pairs[key] = _Pair(round(points, CONFIDENCE_DECIMALS), *pair[1:])
 
-    def _evidence(self, pair: _Pair) -> float:
-        points = pair.base_points
-        points += self.date_points_by_delta[pair.delta_days + self.settings.date_window_days]
-        points += TEXT_POINTS_MAX * pair.similarity / 100
-        points += REFERENCE_POINTS if pair.reference_equal else 0.0
-        points -= TEXT_CONFLICT_POINTS if pair.text_conflict else 0.0
-        return round(points, CONFIDENCE_DECIMALS)
-
-    def _pair(self, line: int, entry: int, reading: _Reading, shared: bool) -> _Pair:
-        reference = self.line_references[line]
-        reference_equal = reference is not None and reference == self.entry_references[entry]
-        similarity = (
-            self.texts.similarity(self.line_texts[line], self.entry_texts[entry]) if shared else 0
+    def _add_pairs(
+        self,
+        found: dict[tuple[int, int], _Pair],
+        line: int,
+        candidates: list[tuple[int, _Reading]],
+        *,
+        shared: bool,
+    ) -> None:
+        """File the pair of `line` and each candidate entry; an entry with two readings
+        keeps the first (fee patterns in their order). Text similarity only for those
+        that share a key: the others have none."""
+        ordinal, reference, text = (
+            self.line_ordinals[line],
+            self.line_references[line],
+            self.line_texts[line],
         )
-        return _Pair(
-            0.0,  # scored once the booking lag is learnt (`learn_date_points`)
-            line,
-            entry,
-            self.line_ordinals[line] - self.entry_ordinals[entry],
-            reading.fee_pattern,
-            reading.fee_minor,
-            reference_equal,
-            similarity,
-            reading.rarity,
-            reading.base_points,
-            similarity == 0 and self.line_texts[line].names,
-        )
+        entry_ordinals, entry_references = self.entry_ordinals, self.entry_references
+        entry_texts, similarity_of = self.entry_texts, self.texts.similarity
+        for entry, reading in candidates:
+            if (line, entry) in found:
+                continue
+            similarity = similarity_of(text, entry_texts[entry]) if shared else 0
+            found[(line, entry)] = _Pair(
+                0.0,  # scored once the booking lag is learnt (`learn_date_points`)
+                line,
+                entry,
+                ordinal - entry_ordinals[entry],
+                reading.fee_pattern,
+                reading.fee_minor,
+                reference is not None and reference == entry_references[entry],
+                similarity,
+                reading.rarity,
+                reading.base_points,
+                similarity == 0 and text.names,
+            )
 
     def hidden_rivals(self, held: dict[int, _Pair]) -> _HiddenRivals:
         """Free items (held by no pair) by amount, to find rivals left out of the pairs."""
@@ -913,32 +981,36 @@ class _HiddenRivals:
         sharing no word key with the other side loses `TEXT_CONFLICT_POINTS` when the
         bank text names a payee, as it would as a pair, or when the held pair reads
         well: its payee shows in bank text, and the rival's text shows none of it."""
-        search = self.search
+        search, window = self.search, self.search.settings.date_window_days
         currency = search.line_currencies[held.line]
-        entry_minor, line_minor = search.entry_amounts[held.entry], search.line_amounts[held.line]
         line_keys, entry_keys, line_texts = search.line_keys, search.entry_keys, search.line_texts
         reads = held.similarity >= READ_SIMILARITY_MIN
         best = -math.inf
-        if self.free_entries.bucket(currency, entry_minor) is not None:
+        # Most held pairs have no free look-alike in the window: find that out first.
+        center = search.line_ordinals[held.line]
+        rivals = self.free_entries.window(
+            currency, search.entry_amounts[held.entry], first=center - window, last=center + window
+        )
+        if rivals is not None:
             keys = line_keys[held.line]
             names = reads or line_texts[held.line].names
             best = self._nearest(
-                self.free_entries,
-                currency,
-                entry_minor,
-                search.line_ordinals[held.line],
+                rivals,
+                center,
                 search.date_points_by_entry_offset,
                 lambda rival: names and keys.isdisjoint(entry_keys[rival]),
             )
-        if self.free_lines.bucket(currency, line_minor) is not None:
+        center = search.entry_ordinals[held.entry]
+        rivals = self.free_lines.window(
+            currency, search.line_amounts[held.line], first=center - window, last=center + window
+        )
+        if rivals is not None:
             keys = entry_keys[held.entry]
             best = max(
                 best,
                 self._nearest(
-                    self.free_lines,
-                    currency,
-                    line_minor,
-                    search.entry_ordinals[held.entry],
+                    rivals,
+                    center,
                     search.date_points_by_delta,
                     lambda rival: (
                         (reads or line_texts[rival].names) and keys.isdisjoint(line_keys[rival])
@@ -949,22 +1021,17 @@ class _HiddenRivals:
 
     def _nearest(
         self,
-        index: _Index,
-        currency: str,
-        amount_minor: int,
+        rivals: tuple[_DateIndex, range],
         center: int,
         scores: list[float],
         conflicts: Callable[[int], bool],
     ) -> float:
         """The best date score of a free rival, less the conflict points of its text."""
-        window = self.search.settings.date_window_days
         best = -math.inf
-        for score, rival in index.nearest(
-            currency=currency,
-            value=amount_minor,
+        for score, rival in _nearest(
+            *rivals,
             center=center,
-            first=center - window,
-            last=center + window,
+            first=center - self.search.settings.date_window_days,
             scores=scores,
             count=HIDDEN_RIVALS_SCAN_MAX,
             scan_max=self.search.settings.candidates_per_line_max,
@@ -976,12 +1043,13 @@ class _HiddenRivals:
 
 
 def _amount_rarities(
-    items: Sequence[MatchBankLine | MatchEntry], ordinals: Sequence[int], *, window_days: int
+    amount_keys: Sequence[tuple[str, int]], ordinals: Sequence[int], *, window_days: int
 ) -> dict[tuple[str, int], float]:
-    """For each (currency, amount) of `items` (canonical order, `ordinals` their dates):
-    1 / (1 + how many other items of it a date window holds on average)."""
-    currencies = [item.currency for item in items]
-    counts = Counter(zip(currencies, (item.amount_minor for item in items), strict=True))
+    """For each (currency, amount) of `amount_keys` (the items' in canonical order,
+    `ordinals` their dates): 1 / (1 + how many other items of it a date window holds
+    on average)."""
+    currencies = [currency for currency, _ in amount_keys]
+    counts = Counter(amount_keys)
     # Canonical order sorts by currency, then date: the last write per currency wins.
     first = dict(zip(reversed(currencies), reversed(ordinals), strict=True))
     last = dict(zip(currencies, ordinals, strict=True))
@@ -1000,9 +1068,10 @@ class _Assignment:
     """Which pair holds each line and entry, with every candidate to revise it."""
 
     def __init__(self, pairs: dict[tuple[int, int], _Pair]) -> None:
-        self.pairs = sorted(
-            pairs.values(), key=lambda pair: (-pair.evidence, pair.line, pair.entry)
-        )
+        # Best evidence first, then by line and entry: a stable sort keeps the order of
+        # equal keys, also in reverse, so two sorts on C-level keys do it.
+        self.pairs = sorted(pairs.values(), key=operator.itemgetter(1, 2))
+        self.pairs.sort(key=operator.itemgetter(0), reverse=True)
         self.by_key = pairs
         self.line_options: dict[int, list[_Pair]] = defaultdict(list)
         self.entry_options: dict[int, list[_Pair]] = defaultdict(list)
@@ -1037,13 +1106,22 @@ def _assign_greedily(assignment: _Assignment) -> None:
 
 
 def _swap_improvements(assignment: _Assignment) -> None:
-    """Swap the entries of two matches wherever that raises their total evidence."""
+    """Swap the entries of two matches wherever that raises their total evidence.
+
+    A line's verdict depends only on the pair holding it and on those holding its
+    options' entries, so a pass looks again only at the lines a swap touched: the
+    same swaps in the same order as looking at every line in every pass.
+    """
     contested = sorted(
         line for line, options in assignment.line_options.items() if len(options) > 1
     )
+    due = set(contested)  # lines whose verdict may have changed since last looked at
     for _ in range(SWAP_PASSES_MAX):
         swapped = False
         for line in contested:
+            if line not in due:
+                continue
+            due.discard(line)
             held = assignment.of_line.get(line)
             if held is None:
                 continue
@@ -1057,23 +1135,23 @@ def _swap_improvements(assignment: _Assignment) -> None:
                         assignment.drop(pair)
                     for pair in (option, crossed):
                         assignment.take(pair)
+                    for entry in (held.entry, other.entry):
+                        due.update(pair.line for pair in assignment.entry_options[entry])
                     swapped = True
                     break
         if not swapped:
             return
 
 
-def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[tuple[int, int], float]:
-    """For each held pair, the evidence its best alternative would lose (inf: none)."""
-    gaps = dict.fromkeys(((p.line, p.entry) for p in assignment.of_line.values()), math.inf)
+def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[int, float]:
+    """For each held pair, by its line, the evidence its best alternative would lose
+    (inf: none)."""
+    gaps = dict.fromkeys(assignment.of_line, math.inf)
     hidden = search.hidden_rivals(assignment.of_line)
     of_line, of_entry = assignment.of_line, assignment.of_entry
+    date_points_max = max(search.date_points_by_delta)  # no rival's date scores more
     for held in of_line.values():
-        gap = gaps[(held.line, held.entry)]
-        # A rival left out of the pairs has no text and no reference: skip the search
-        # when even the best such rival could not come close.
-        if held.evidence - held.base_points - DATE_POINTS_MAX < DISTINCT_GAP_FULL:
-            gap = min(gap, held.evidence - hidden.evidence(held))
+        gap = gaps[held.line]
         line_options = assignment.line_options[held.line]
         for option in line_options if len(line_options) > 1 else ():
             if option is held:
@@ -1086,13 +1164,20 @@ def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[tuple[int,
                 other, crossed = partner
                 loss = held.evidence + other.evidence - option.evidence - crossed.evidence
                 gap = min(gap, loss)
-                other_key = (other.line, other.entry)
-                gaps[other_key] = min(gaps[other_key], loss)
+                gaps[other.line] = min(gaps[other.line], loss)
         entry_options = assignment.entry_options[held.entry]
         for option in entry_options if len(entry_options) > 1 else ():
             if option.line not in of_line:
                 gap = min(gap, held.evidence - option.evidence)
-        gaps[(held.line, held.entry)] = gap
+        # A rival left out of the pairs has no text and no reference: skip the search
+        # when even the best such rival could not come close, or not closer than the
+        # alternatives above (its evidence is at most the base and the best date points).
+        if (
+            held.evidence - held.base_points - DATE_POINTS_MAX < DISTINCT_GAP_FULL
+            and held.evidence - (held.base_points + date_points_max) < gap
+        ):
+            gap = min(gap, held.evidence - hidden.evidence(held))
+        gaps[held.line] = gap
     return gaps
 
 
@@ -1132,30 +1217,30 @@ def _pair_match(
         kind = MatchKind.EXACT if exact else MatchKind.FUZZY
         evidence = EXACT_CONFIDENCE if exact else pair.evidence
         cap = EXACT_CONFIDENCE if exact else FUZZY_CONFIDENCE_MAX
-        reasons: tuple[str, ...] = ("amount_equal",)
+        reasons = ["amount_equal"]
     else:
         kind, evidence, cap = MatchKind.FEE, pair.evidence, FEE_CONFIDENCE_MAX
-        reasons = (fee_reason(pair.fee_pattern), _reason("fee_minor", pair.fee_minor))
+        reasons = [fee_reason(pair.fee_pattern), _reason("fee_minor", pair.fee_minor)]
     if pair.reference_equal:
-        reasons += ("reference_equal",)
-    reasons += (
-        _reason("date_delta", pair.delta_days, "d"),
-        _reason("text_similarity", pair.similarity),
-    )
+        reasons.append("reference_equal")
+    reasons.append(_reason("date_delta", pair.delta_days, "d"))
+    reasons.append(_reason("text_similarity", pair.similarity))
     if pair.text_conflict:
-        reasons += ("text_conflict",)
+        reasons.append("text_conflict")
     if pair.rarity >= RARE_AMOUNT_RARITY_MIN:
-        reasons += ("amount_rare",)
+        reasons.append("amount_rare")
     confidence, ambiguous = _confidence(evidence, gap, cap, settings)
     if pair.similarity == 0 and not pair.reference_equal:
         confidence = round(confidence * AMOUNT_DATE_ONLY_FACTOR, CONFIDENCE_DECIMALS)
-        reasons += ("amount_and_date_only",)
-    reasons += (_gap_reason(gap), "ambiguous") if ambiguous else (_gap_reason(gap),)
+        reasons.append("amount_and_date_only")
+    reasons.append(_gap_reason(gap))
+    if ambiguous:
+        reasons.append("ambiguous")
     return Match(
         bank_line_ids=(lines[pair.line].id,),
         entry_ids=(entries[pair.entry].id,),
         confidence=confidence,
-        reasons=reasons,
+        reasons=tuple(reasons),
         kind=kind,
     )
 
@@ -1193,34 +1278,52 @@ def _pairs_summing(members: Sequence[_Member], *, target: int) -> list[tuple[int
 
 def _subsets_summing(amounts: Sequence[int], *, target: int, size: int) -> list[tuple[int, ...]]:
     """Index sets of exactly `size` of `amounts` (descending, > 0) that sum to `target`."""
-    found: list[tuple[int, ...]] = []
-    chosen: list[int] = []
-    count = len(amounts)
     negated = [-amount for amount in amounts]  # ascending, for bisect
-    prefix = [0]
-    for amount in amounts:
-        prefix.append(prefix[-1] + amount)
-
-    def search(start: int, remaining: int, slots: int) -> None:
-        first = bisect.bisect_left(negated, -remaining, start)  # skip amounts > remaining
-        for place in range(first, count - slots + 1):
-            if len(found) >= GROUP_SOLUTIONS_MAX:
-                return
-            rest = remaining - amounts[place]
-            if prefix[place + slots] - prefix[place] < remaining:
-                return  # the largest completion falls short, and later ones are smaller
-            if slots == 1:
-                if rest == 0:
-                    found.append((*chosen, place))
-                continue
-            if prefix[count] - prefix[count - slots + 1] > rest:
-                continue  # even the smallest completion is too big
-            chosen.append(place)
-            search(place + 1, rest, slots - 1)
-            chosen.pop()
-
-    search(0, target, size)
+    prefix = [0, *itertools.accumulate(amounts)]
+    found: list[tuple[int, ...]] = []
+    _extend_subsets(found, (), amounts, negated, prefix, 0, target, size)
     return found
+
+
+def _extend_subsets(
+    found: list[tuple[int, ...]],
+    chosen: tuple[int, ...],
+    amounts: Sequence[int],
+    negated: list[int],
+    prefix: list[int],
+    start: int,
+    remaining: int,
+    slots: int,
+) -> None:
+    """Add to `found` each `chosen` plus `slots` places from `start` on summing to
+    `remaining`, in lexicographic order of the places, until `found` holds
+    `GROUP_SOLUTIONS_MAX`. A plain function, not a closure: a recursive closure is a
+    reference cycle, and the matcher runs with the cyclic collector paused."""
+    count = len(amounts)
+    first = bisect.bisect_left(negated, -remaining, start)  # skip amounts > remaining
+    for place in range(first, count - slots + 1):
+        if len(found) >= GROUP_SOLUTIONS_MAX:
+            return
+        rest = remaining - amounts[place]
+        if prefix[place + slots] - prefix[place] < remaining:
+            return  # the largest completion falls short, and later ones are smaller
+        if slots == 1:
+            if rest == 0:
+                found.append((*chosen, place))
+            continue
+        if prefix[count] - prefix[count - slots + 1] > rest:
+            continue  # even the smallest completion is too big
+        if slots == 2:
+            # The last place found by bisection, not by one more call per place: the
+            # places after this one whose amount is exactly the rest.
+            last = bisect.bisect_left(negated, -rest, place + 1)
+            while last < count and amounts[last] == rest and len(found) < GROUP_SOLUTIONS_MAX:
+                found.append((*chosen, place, last))
+                last += 1
+            continue
+        _extend_subsets(
+            found, (*chosen, place), amounts, negated, prefix, place + 1, rest, slots - 1
+        )
 
 
 def _pool_size(size: int, subsets_max: int, available: int) -> int:
@@ -1239,13 +1342,20 @@ def _combinations(
     found = [
         tuple(members[place] for place in pair) for pair in _pairs_summing(members, target=target)
     ]
+    if len(members) < min(pool_sizes, default=_NEVER):
+        return found  # too few for a bigger group
     relevant = sorted(members, key=lambda m: (not m.keyed, _lag_days(m.delta_days), m.position))
+    pools: dict[int, tuple[list[_Member], list[int]]] = {}  # by length: few members, one pool
     for size, pool_size in pool_sizes.items():
-        pool = relevant[:pool_size]
-        if len(pool) < size:
+        length = min(pool_size, len(relevant))
+        if length < size:
             break
-        pool.sort(key=lambda member: (-member.amount_minor, member.position))
-        amounts = [member.amount_minor for member in pool]
+        if length not in pools:
+            pool = sorted(
+                relevant[:length], key=lambda member: (-member.amount_minor, member.position)
+            )
+            pools[length] = (pool, [member.amount_minor for member in pool])
+        pool, amounts = pools[length]
         for subset in _subsets_summing(amounts, target=target, size=size):
             found.append(tuple(pool[place] for place in subset))
     return found
@@ -1255,43 +1365,34 @@ class _GroupSearch:
     """Group search over the open lines and entries, in both directions."""
 
     def __init__(
-        self,
-        lines: Sequence[MatchBankLine],
-        entries: Sequence[MatchEntry],
-        *,
-        open_lines: set[int],
-        open_entries: set[int],
-        line_keys: Sequence[frozenset[str]],
-        entry_keys: Sequence[frozenset[str]],
-        entry_rarities: dict[tuple[str, int], float],
-        texts: TextModel,
-        settings: MatchSettings,
+        self, search: _PairSearch, *, open_lines: set[int], open_entries: set[int]
     ) -> None:
-        self.lines, self.entries, self.texts, self.settings = lines, entries, texts, settings
-        self.line_keys, self.entry_keys = line_keys, entry_keys
+        # Per-position lists come from the pair search; amounts are absolute here.
+        settings = search.settings
+        self.search, self.texts, self.settings = search, search.texts, settings
+        self.line_keys, self.entry_keys = search.line_keys, search.entry_keys
         self.pool_sizes = {
             size: _pool_size(size, settings.group_subsets_max, settings.group_subsets_max)
             for size in range(3, settings.group_max + 1)
         }
         self.open_lines, self.open_entries = open_lines, open_entries
         self.line_side = _Index(
-            lines, keys=line_keys, by_amount=False, keyed_min=1, only=open_lines
+            search.lines, keys=self.line_keys, by_amount=False, keyed_min=1, only=open_lines
         )
         self.entry_side = _Index(
-            entries, keys=entry_keys, by_amount=False, keyed_min=1, only=open_entries
+            search.entries, keys=self.entry_keys, by_amount=False, keyed_min=1, only=open_entries
         )
         self._by_date: dict[tuple[bool, str, int, int], list[int]] = {}
-        self.line_amounts = [abs(line.amount_minor) for line in lines]
-        self.entry_amounts = [abs(entry.amount_minor) for entry in entries]
-        self.line_ordinals = [line.date.toordinal() for line in lines]
-        self.entry_ordinals = [entry.date.toordinal() for entry in entries]
+        self.line_amounts = list(map(abs, search.line_amounts))
+        self.entry_amounts = list(map(abs, search.entry_amounts))
+        self.line_ordinals, self.entry_ordinals = search.line_ordinals, search.entry_ordinals
+        line_amount_keys = list(zip(search.line_currencies, search.line_amounts, strict=True))
         line_rarities = _amount_rarities(
-            lines, self.line_ordinals, window_days=settings.date_window_days
+            line_amount_keys, self.line_ordinals, window_days=settings.date_window_days
         )
-        self.line_rarity = [line_rarities[(line.currency, line.amount_minor)] for line in lines]
-        self.entry_rarity = [
-            entry_rarities[(entry.currency, entry.amount_minor)] for entry in entries
-        ]
+        self.line_rarity = [line_rarities[key] for key in line_amount_keys]
+        entry_amount_keys = zip(search.entry_currencies, search.entry_amounts, strict=True)
+        self.entry_rarity = [search.entry_rarities[key] for key in entry_amount_keys]
 
     def groups(self) -> list[_Group]:
         """The best group of every open line (one_to_many) and open entry (many_to_one)."""
@@ -1334,15 +1435,17 @@ class _GroupSearch:
         return found
 
     def _members(self, position: int, *, one_to_many: bool) -> list[_Member]:
-        anchor: MatchBankLine | MatchEntry = (
-            self.lines[position] if one_to_many else self.entries[position]
-        )
-        side = self.entry_side if one_to_many else self.line_side
-        center, sign = anchor.date.toordinal(), int(anchor.amount_minor > 0)
-        target, count = abs(anchor.amount_minor), self.settings.group_candidates_max
+        search = self.search
+        if one_to_many:
+            side, currency = self.entry_side, search.line_currencies[position]
+            center, signed = self.line_ordinals[position], search.line_amounts[position]
+        else:
+            side, currency = self.line_side, search.entry_currencies[position]
+            center, signed = self.entry_ordinals[position], search.entry_amounts[position]
+        sign, target, count = int(signed > 0), abs(signed), self.settings.group_candidates_max
         first, last = self._range(center, one_to_many=one_to_many)
         keyed = side.keyed(
-            currency=anchor.currency,
+            currency=currency,
             value=sign,
             keys=self.line_keys[position] if one_to_many else self.entry_keys[position],
             first=first,
@@ -1353,7 +1456,7 @@ class _GroupSearch:
         if sign:  # money in: a deposit's bank text names no payer, so look by date too
             amounts = self.entry_amounts if one_to_many else self.line_amounts
             closest = self._closest(
-                one_to_many=one_to_many, currency=anchor.currency, sign=sign, center=center
+                one_to_many=one_to_many, currency=currency, sign=sign, center=center
             )
             near = [m for m in closest[: GROUP_SCAN_FACTOR * count] if amounts[m] < target]
         members = []
@@ -1369,11 +1472,9 @@ class _GroupSearch:
         return members
 
     def _search(self, position: int, *, one_to_many: bool) -> _Group | None:
-        anchor: MatchBankLine | MatchEntry = (
-            self.lines[position] if one_to_many else self.entries[position]
-        )
+        target = (self.line_amounts if one_to_many else self.entry_amounts)[position]
         members = self._members(position, one_to_many=one_to_many)
-        found = _combinations(members, target=abs(anchor.amount_minor), pool_sizes=self.pool_sizes)
+        found = _combinations(members, target=target, pool_sizes=self.pool_sizes)
         if not found:
             return None
         scored = sorted(
@@ -1399,12 +1500,14 @@ class _GroupSearch:
         similarities, references = [], []
         rarities = self.entry_rarity if one_to_many else self.line_rarity
         rarity = min(rarities[member.position] for member in group)
+        search = self.search
         for member in group:
-            line = self.lines[anchor if one_to_many else member.position]
-            entry = self.entries[member.position if one_to_many else anchor]
-            bank, book = self.texts.text(line.text), self.texts.text(entry.text)
+            line = anchor if one_to_many else member.position
+            entry = member.position if one_to_many else anchor
+            bank, book = search.line_texts[line], search.entry_texts[entry]
             similarities.append(self.texts.similarity(bank, book))
-            references.append(bool(line.reference) and line.reference == entry.reference)
+            reference = search.line_references[line]  # None when empty
+            references.append(reference is not None and reference == search.entry_references[entry])
         worst_delta = max(group, key=lambda member: abs(member.delta_days)).delta_days
         points = GROUP_POINTS - GROUP_SIZE_PENALTY_POINTS * (len(group) - 2)
         points += TEXT_POINTS_MAX * sum(similarities) / len(similarities) / 100
@@ -1469,7 +1572,9 @@ def _select(
             taken_lines.update(proposal.lines)
             taken_entries.update(proposal.entries)
             selected.append(proposal)
-    selected.sort(key=operator.itemgetter(1, 2))
+    # The selected share no line, so their first lines alone give the order of
+    # (lines, entries).
+    selected.sort(key=lambda proposal: proposal.lines[0])
     return [proposal.match for proposal in selected]
 
 
@@ -1477,12 +1582,19 @@ _Item = TypeVar("_Item", MatchBankLine, MatchEntry)
 
 
 def _canonical(items: Sequence[_Item], what: str) -> list[_Item]:
-    seen: set[str] = set()
-    for item in items:
-        if item.id in seen:
-            raise DuplicateMatchId(f"two {what} share the id {item.id!r}")
-        seen.add(item.id)
-    return sorted(items, key=operator.attrgetter("currency", "date", "amount_minor", "id"))
+    """`items` by currency, date, amount and id."""
+    if len(set(map(operator.attrgetter("id"), items))) != len(items):
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                raise DuplicateMatchId(f"two {what} share the id {item.id!r}")
+            seen.add(item.id)
+    # Stable sorts on one field each, the least significant first: same order as one
+    # sort on the tuple of all four, but each comparison is one plain value's.
+    ordered = sorted(items, key=operator.attrgetter("id"))
+    for field in ("amount_minor", "date", "currency"):
+        ordered.sort(key=operator.attrgetter(field))
+    return ordered
 
 
 @contextlib.contextmanager
@@ -1522,23 +1634,13 @@ def _reconcile(
     open_lines, open_entries = set(range(len(lines))), set(range(len(entries)))
     for pair in assignment.of_line.values():
         match = _pair_match(
-            pair, gap=gaps[(pair.line, pair.entry)], lines=lines, entries=entries, settings=settings
+            pair, gap=gaps[pair.line], lines=lines, entries=entries, settings=settings
         )
         pair_proposals.append(_Proposal(-match.confidence, (pair.line,), (pair.entry,), match))
         if match.confidence > CONTESTED_PAIR_CONFIDENCE_MAX:
             open_lines.discard(pair.line)
             open_entries.discard(pair.entry)
-    search = _GroupSearch(
-        lines,
-        entries,
-        open_lines=open_lines,
-        open_entries=open_entries,
-        line_keys=pair_search.line_keys,
-        entry_keys=pair_search.entry_keys,
-        entry_rarities=pair_search.entry_rarities,
-        texts=texts,
-        settings=settings,
-    )
+    search = _GroupSearch(pair_search, open_lines=open_lines, open_entries=open_entries)
     group_proposals = [
         _group_proposal(group, lines=lines, entries=entries) for group in search.groups()
     ]

@@ -1,10 +1,12 @@
 """The reconciliation matcher, with literal data and no database."""
 
+import itertools
+import math
 import random
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from nexus.ingest import matching
@@ -504,3 +506,157 @@ def test_shuffling_the_input_changes_nothing(
     rng.shuffle(lines)
     rng.shuffle(entries)
     assert reconcile(lines, entries, SETTINGS) == expected
+
+
+# --- search helpers --------------------------------------------------------------------
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=60), max_size=14),
+    st.integers(min_value=1, max_value=200),
+    st.integers(min_value=1, max_value=5),
+)
+def test_subset_search_finds_the_first_sums_in_lexicographic_order(
+    amounts: list[int], target: int, size: int
+) -> None:
+    amounts.sort(reverse=True)
+    every = [
+        places
+        for places in itertools.combinations(range(len(amounts)), size)
+        if sum(amounts[place] for place in places) == target
+    ]
+    found = matching._subsets_summing(amounts, target=target, size=size)
+    assert found == every[: matching.GROUP_SOLUTIONS_MAX]
+
+
+def test_merged_bucket_orders_by_position_and_keeps_the_readings_order() -> None:
+    own = matching._Reading(None, 0, 0.5, 1.0)
+    fee = matching._Reading(SETTINGS.fee_patterns[1], 35, 0.4, 1.0)
+    other = matching._Reading(SETTINGS.fee_patterns[0], 15, 0.4, 1.0)
+    first = matching._DateIndex([10, 12, 15], [0, 3, 7])
+    second = matching._DateIndex([11, 15], [2, 6])
+    bucket = matching._merged_bucket([(first, own), (first, fee), (second, other)])
+    assert bucket.positions == [0, 0, 2, 3, 3, 6, 7, 7]
+    assert bucket.ordinals == [10, 10, 11, 12, 12, 15, 15, 15]
+    assert bucket.readings == [own, fee, other, own, fee, other, own, fee]
+    alone = matching._merged_bucket([(second, other)])
+    assert alone == matching._ReadingBucket([11, 15], [2, 6], [other, other])
+
+
+@given(books())
+def test_canonical_order_is_by_currency_date_amount_and_id(
+    book: tuple[list[MatchBankLine], list[MatchEntry]],
+) -> None:
+    lines, _ = book
+    expected = sorted(lines, key=lambda x: (x.currency, x.date, x.amount_minor, x.id))
+    assert matching._canonical(lines, "bank lines") == expected
+
+
+def swapped_over_every_line(assignment: matching._Assignment) -> None:
+    """The swap passes as first written: every contested line in every pass."""
+    contested = sorted(
+        line for line, options in assignment.line_options.items() if len(options) > 1
+    )
+    for _ in range(matching.SWAP_PASSES_MAX):
+        swapped = False
+        for line in contested:
+            held = assignment.of_line.get(line)
+            if held is None:
+                continue
+            for option in assignment.line_options[line]:
+                partner = assignment.swap_partner(held, option)
+                if partner is None:
+                    continue
+                other, crossed = partner
+                if option.evidence + crossed.evidence > held.evidence + other.evidence + 1e-9:
+                    for pair in (held, other):
+                        assignment.drop(pair)
+                    for pair in (option, crossed):
+                        assignment.take(pair)
+                    swapped = True
+                    break
+        if not swapped:
+            return
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(min_value=0, max_value=6), st.integers(min_value=0, max_value=6)),
+        st.integers(min_value=0, max_value=20),
+        max_size=30,
+    )
+)
+# A swap that makes one of an earlier line pay: only a second pass finds it.
+@example(
+    {(0, 3): 13, (0, 1): 0, (1, 1): 12, (1, 3): 19, (1, 2): 19, (2, 0): 12, (3, 2): 18, (3, 3): 15}
+)
+def test_swaps_revisit_only_touched_lines_and_end_as_a_full_pass_would(
+    evidences: dict[tuple[int, int], int],
+) -> None:
+    def assignment() -> matching._Assignment:
+        pairs = {
+            (line, entry): matching._Pair(
+                points / 20, line, entry, 0, None, 0, False, 0, 0.0, 0.0, False
+            )
+            for (line, entry), points in evidences.items()
+        }
+        taken = matching._Assignment(pairs)
+        matching._assign_greedily(taken)
+        return taken
+
+    fast, full = assignment(), assignment()
+    matching._swap_improvements(fast)
+    swapped_over_every_line(full)
+    assert fast.of_line == full.of_line
+    assert fast.of_entry == full.of_entry
+
+
+def rival_gaps_looking_at_every_hidden_rival(
+    assignment: matching._Assignment, search: matching._PairSearch
+) -> dict[int, float]:
+    """The rival gaps as first written: the hidden rivals of every held pair that
+    could come within DISTINCT_GAP_FULL, whatever the other alternatives."""
+    gaps = dict.fromkeys(assignment.of_line, math.inf)
+    hidden = search.hidden_rivals(assignment.of_line)
+    of_line, of_entry = assignment.of_line, assignment.of_entry
+    for held in of_line.values():
+        gap = gaps[held.line]
+        if held.evidence - held.base_points - matching.DATE_POINTS_MAX < matching.DISTINCT_GAP_FULL:
+            gap = min(gap, held.evidence - hidden.evidence(held))
+        for option in assignment.line_options[held.line]:
+            if option is held:
+                continue
+            if option.entry not in of_entry:
+                gap = min(gap, held.evidence - option.evidence)
+                continue
+            partner = assignment.swap_partner(held, option)
+            if partner is not None:
+                other, crossed = partner
+                loss = held.evidence + other.evidence - option.evidence - crossed.evidence
+                gap = min(gap, loss)
+                gaps[other.line] = min(gaps[other.line], loss)
+        for option in assignment.entry_options[held.entry]:
+            if option.line not in of_line:
+                gap = min(gap, held.evidence - option.evidence)
+        gaps[held.line] = gap
+    return gaps
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(books())
+def test_rival_gaps_skip_only_hidden_rivals_that_could_not_narrow_them(
+    book: tuple[list[MatchBankLine], list[MatchEntry]],
+) -> None:
+    lines = matching._canonical(book[0], "bank lines")
+    entries = matching._canonical(book[1], "entries")
+    search = matching._PairSearch(
+        lines, entries, matching.TextModel(entry.text for entry in entries), SETTINGS
+    )
+    pairs = search.pairs()
+    search.learn_date_points(pairs)
+    assignment = matching._Assignment(pairs)
+    matching._assign_greedily(assignment)
+    matching._swap_improvements(assignment)
+    expected = rival_gaps_looking_at_every_hidden_rival(assignment, search)
+    assert matching._rival_gaps(assignment, search) == expected
