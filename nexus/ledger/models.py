@@ -125,7 +125,7 @@ entries = Table(
     Column("created_by", UUIDType, nullable=True),
     UniqueConstraint("org_id", "idempotency_key"),
     Index("ix_entries_org_date_id", "org_id", "date", "id"),
-    Index("ix_entries_org_recorded", "org_id", "recorded_at"),
+    Index("ix_entries_idempotency_key", "idempotency_key"),  # see migration 0002
 )
 
 postings = Table(
