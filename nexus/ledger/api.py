@@ -37,7 +37,9 @@ Poster = Annotated[Principal, Depends(require(Permission.LEDGER_POST))]
 AccountManager = Annotated[Principal, Depends(require(Permission.LEDGER_ACCOUNTS_MANAGE))]
 PeriodCloser = Annotated[Principal, Depends(require(Permission.LEDGER_PERIODS_CLOSE))]
 Auditor = Annotated[Principal, Depends(require(Permission.LEDGER_AUDIT))]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+]
 AsOf = Annotated[date | None, Query(description="Balance at the end of this date (default: now).")]
 KnownAt = Annotated[
     datetime | None,

@@ -126,6 +126,23 @@ async def test_a_retried_single_reversal_returns_the_first_one(client: httpx.Asy
     assert await _balance(client, tenant, acct["1010"]) == "0.00"
 
 
+async def test_an_empty_or_overlong_key_is_422_not_a_reversal(client: httpx.AsyncClient) -> None:
+    tenant, acct = await _books(client)
+    [entry_id] = await _posted(client, tenant, acct, 1)
+    for key in ("", "k" * 201):
+        response = await client.post(
+            f"{LEDGER}/entries/{entry_id}/reverse",
+            headers={**tenant.headers, "Idempotency-Key": key},
+        )
+        assert response.status_code == 422, response.text
+        assert _error(response)["code"] == "validation_error"
+        batch = await _reverse_batch(
+            client, tenant, [{"entry_id": entry_id, "idempotency_key": key}]
+        )
+        assert batch.status_code == 422, batch.text
+    assert await _balance(client, tenant, acct["1010"]) == "-1.00"
+
+
 async def test_an_entry_reversed_by_hand_fails_the_batch_or_is_skipped(
     client: httpx.AsyncClient,
 ) -> None:
