@@ -241,6 +241,11 @@ async def _reconcile_windows(actor: Actor, batch: Any, *, window: timedelta) -> 
 POSTS_IN_FLIGHT = 2  # ledger batches posted at once: one is built while the other is stored
 
 
+def _ledger_chunk(actor: Actor) -> int:
+    """Lines per call to one of the ledger's batch endpoints (they take so many at most)."""
+    return min(actor.settings.import_chunk_lines, actor.settings.batch_entries_max)
+
+
 async def _post_new_lines(actor: Actor, batch: Any, *, counter_id: uuid.UUID) -> None:
     """Post the batch's new lines chunk by chunk, two chunks in flight.
 
@@ -248,7 +253,7 @@ async def _post_new_lines(actor: Actor, batch: Any, *, counter_id: uuid.UUID) ->
     the process nor the database waits for the other. Chunks are recorded in order;
     the first failure stops the rest (what was posted is replayed by a resumed commit).
     """
-    size = min(actor.settings.import_chunk_lines, actor.settings.batch_entries_max)
+    size = _ledger_chunk(actor)
     async with actor.database.reading() as session:
         counts = await repository.status_counts(session, batch_id=batch.id)
     done = counts.get(domain.LineStatus.POSTED, 0) + counts.get(domain.LineStatus.MATCHED, 0)
@@ -388,7 +393,7 @@ async def undo_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
         await repository.update_batch(
             session, batch_id=batch_id, values={"status": domain.BatchStatus.UNDOING}
         )
-    size = actor.settings.import_chunk_lines
+    size = _ledger_chunk(actor)
     async for posted in _lines_in_chunks(
         actor, batch_id, statuses=[domain.LineStatus.POSTED], size=size
     ):
@@ -441,8 +446,10 @@ async def _reverse(actor: Actor, lines: Sequence[Any]) -> None:
         index = error.details.get("entry_index")
         line = posted[index] if isinstance(index, int) and 0 <= index < len(posted) else None
         where = f"line {line.line_number}" if line is not None else "a line"
-        raise ImportRefused(
-            f"The ledger refused to reverse {where}: {error}",
+        # A ledger that is away is worth retrying; a refusal is not.
+        kind = LedgerUnavailable if error.status >= 500 else ImportRefused
+        raise kind(
+            f"The ledger refused to reverse {where}: {error}; undo again to resume",
             details={"ledger_code": error.code, **error.details},
         ) from error
 

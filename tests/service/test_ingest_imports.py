@@ -300,6 +300,44 @@ async def tight_limits(
         yield http
 
 
+async def test_an_undo_interrupted_between_chunks_finishes_without_reversing_twice(
+    small_chunks: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = small_chunks
+    tenant = await sign_up(client)
+    accounts = await set_up_ledger(client, tenant)
+    batch = (await upload(client, tenant, accounts["1010"], CSV_NOVEMBER)).json()
+    assert (await commit(client, tenant, batch["id"])).status_code == 200
+    real_reverse_batch = LedgerClient.reverse_batch
+    calls = 0
+
+    async def fail_on_second_chunk(self: LedgerClient, items: Any, **options: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        assert len(items) <= 2  # one call per chunk of lines
+        if calls == 2:
+            raise LedgerError(503, "service_unavailable", "The ledger is restarting.", {})
+        return await real_reverse_batch(self, items, **options)
+
+    monkeypatch.setattr(LedgerClient, "reverse_batch", fail_on_second_chunk)
+    interrupted = await client.post(f"/api/v1/imports/{batch['id']}/undo", headers=tenant.headers)
+    assert interrupted.status_code == 503, interrupted.text
+    state = (await client.get(f"/api/v1/imports/{batch['id']}", headers=tenant.headers)).json()
+    assert state["status"] == "undoing"
+
+    monkeypatch.setattr(LedgerClient, "reverse_batch", real_reverse_batch)
+    resumed = await client.post(f"/api/v1/imports/{batch['id']}/undo", headers=tenant.headers)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["status"] == "undone"
+    assert await balance(client, tenant, accounts["1010"]) == 0
+    reversals = await client.get(
+        "/api/v1/ledger/entries",
+        params={"account_id": accounts["1010"], "q": "Reversal of"},
+        headers=tenant.headers,
+    )
+    assert len(reversals.json()["items"]) == 6  # the first chunk was replayed, not redone
+
+
 async def test_a_commit_interrupted_between_chunks_resumes_without_posting_twice(
     small_chunks: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
