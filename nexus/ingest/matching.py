@@ -74,14 +74,12 @@ the final selection takes proposals best first while their lines and entries are
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
-import gc
 import itertools
 import math
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -89,6 +87,8 @@ from typing import NamedTuple, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
+
+from nexus.core.heap import collector_paused
 
 # Evidence points (see the module docstring).
 AMOUNT_EQUAL_POINTS = 0.45
@@ -1597,24 +1597,13 @@ def _canonical(items: Sequence[_Item], what: str) -> list[_Item]:
     return ordered
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: the matcher makes millions of small acyclic
-    objects, and the collector would rescan them over and over (a third of the time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def reconcile(
     lines: Sequence[MatchBankLine], entries: Sequence[MatchEntry], settings: MatchSettings
 ) -> list[Match]:
     """Match bank lines to ledger entries; each line and entry is used at most once."""
-    with _collector_paused():
+    # Millions of small acyclic objects: the collector would rescan them over and over
+    # (a third of the time).
+    with collector_paused():
         return _reconcile(lines, entries, settings)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexus.core.config import Settings
 from nexus.core.db import read_session, write_session
 from nexus.core.errors import InvalidInput, PayloadTooLarge
+from nexus.core.heap import collector_paused
 from nexus.core.pagination import (
     decode_date_id,
     decode_date_id_line,
@@ -338,6 +339,13 @@ async def post_batch(
     limit = _settings(request).batch_entries_max
     if len(body.entries) > limit:
         raise PayloadTooLarge(f"A batch holds at most {limit} entries.", details={"max": limit})
+    with collector_paused():  # a batch makes ~100 short-lived, acyclic objects per entry
+        return await _post_batch(request, body, session, principal)
+
+
+async def _post_batch(
+    request: Request, body: schemas.BatchCreate, session: AsyncSession, principal: Principal
+) -> schemas.BatchResult:
     drafts = await posting.parse_entries(
         session, org_id=principal.org_id, bodies=body.entries, batch=True
     )
@@ -456,15 +464,16 @@ async def reverse_batch(
     limit = _settings(request).batch_entries_max
     if len(body.items) > limit:
         raise PayloadTooLarge(f"A batch holds at most {limit} entries.", details={"max": limit})
-    outcomes = await posting.reverse_entries(
-        session,
-        org_id=principal.org_id,
-        user_id=principal.user_id,
-        items=body.items,
-        settings=_settings(request),
-        batch=True,
-        skip_already_reversed=body.skip_already_reversed,
-    )
+    with collector_paused():
+        outcomes = await posting.reverse_entries(
+            session,
+            org_id=principal.org_id,
+            user_id=principal.user_id,
+            items=body.items,
+            settings=_settings(request),
+            batch=True,
+            skip_already_reversed=body.skip_already_reversed,
+        )
     counts = collections.Counter(outcome.status for outcome in outcomes)
     ENTRIES_POSTED.labels(path="reversals").inc(counts["reversed"])
     return schemas.ReversalBatchResult(
