@@ -13,11 +13,13 @@ pauses the collector outright while it builds its acyclic data.
 
 import gc
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 YOUNG_THRESHOLD = 20_000  # allocations between first-generation collections (default 700)
 OLDER_THRESHOLD = 20  # collections of a generation before the next one is collected (10)
+PAUSE_SECONDS_MAX = 2.0  # overlapping pauses collect the young generation this often
 
 
 def settle_heap() -> None:
@@ -28,25 +30,37 @@ def settle_heap() -> None:
 
 
 class _Pauses:
-    """Overlapping pauses of the collector: it runs again when the last one ends."""
+    """Overlapping pauses of the collector: it runs again when the last one ends.
+
+    Under steady bulk load pauses overlap without end, so a pause that ends while
+    others go on collects the young generation itself once the collector has been
+    off for `PAUSE_SECONDS_MAX`: cyclic garbage made meanwhile (sessions, tasks)
+    never piles up for longer than that.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.count = 0
         self.resume = False
+        self.since = 0.0
 
     def begin(self) -> None:
         with self.lock:
             if self.count == 0:
                 self.resume = gc.isenabled()
+                self.since = time.monotonic()
                 gc.disable()
             self.count += 1
 
     def end(self) -> None:
         with self.lock:
             self.count -= 1
-            if self.count == 0 and self.resume:
-                gc.enable()
+            if self.count == 0:
+                if self.resume:
+                    gc.enable()
+            elif self.resume and time.monotonic() - self.since > PAUSE_SECONDS_MAX:
+                gc.collect(0)
+                self.since = time.monotonic()
 
 
 _PAUSES = _Pauses()

@@ -62,3 +62,23 @@ def test_pauses_from_threads_share_one_count() -> None:
     for thread in threads:
         thread.join()
     assert gc.isenabled()
+
+
+def test_pauses_that_never_all_end_still_collect_now_and_then(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr("nexus.core.heap.time.monotonic", lambda: clock[0])
+    collected: list[int] = []
+    monkeypatch.setattr(
+        "nexus.core.heap.gc.collect", lambda generation=2: collected.append(generation) or 0
+    )
+    steady = collector_paused()
+    steady.__enter__()  # one pause always running, as under steady batch load
+    for _ in range(3):
+        with collector_paused():
+            clock[0] += 1.5
+    assert collected == [0]  # once past 2 s, not at every pause's end
+    assert not gc.isenabled()
+    steady.__exit__(None, None, None)
+    assert gc.isenabled()
