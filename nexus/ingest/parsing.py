@@ -17,6 +17,7 @@ from typing import Any
 
 from nexus.core.clock import utc_now
 from nexus.core.errors import NexusError
+from nexus.core.heap import collector_paused
 from nexus.core.ids import new_id
 from nexus.ingest import domain, repository
 from nexus.ingest.parsers import (
@@ -181,9 +182,12 @@ async def _parse_into(
         text = io.TextIOWrapper(io.BufferedReader(counter), encoding=encoding, newline="")
         lines: Iterator[BankLine] = _decoded(iter_csv_lines(text, used_profile, warnings=warnings))
     else:
-        statements = parse_statement(
-            path.read_bytes(), filename=filename, default_currency=currency
-        )
+        # A whole statement of small acyclic objects, held until stored: the collector
+        # would rescan the growing list of lines at every pass.
+        with collector_paused():
+            statements = parse_statement(
+                path.read_bytes(), filename=filename, default_currency=currency
+            )
         statement = _pick_statement(statements, currency=currency, warnings=warnings)
         warnings.extend(statement.warnings)
         lines = iter(statement.lines)
