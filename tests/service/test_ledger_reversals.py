@@ -211,3 +211,13 @@ async def test_a_viewer_cannot_reverse(client: httpx.AsyncClient) -> None:
     response = await _reverse_batch(client, viewer, [{"entry_id": entry_id}])
     assert response.status_code == 403
     assert await _balance(client, tenant, acct["1010"]) == "-1.00"
+
+
+async def test_more_reversals_than_a_batch_holds_is_413(client: httpx.AsyncClient) -> None:
+    tenant, acct = await _books(client)
+    [entry_id] = await _posted(client, tenant, acct, 1)
+    items = [{"entry_id": str(uuid.uuid4())} for _ in range(10_000)] + [{"entry_id": entry_id}]
+    response = await _reverse_batch(client, tenant, items)
+    assert response.status_code == 413, response.text
+    assert _error(response)["details"] == {"max": 10_000}
+    assert await _balance(client, tenant, acct["1010"]) == "-1.00"
