@@ -21,7 +21,7 @@ committed again (the ledger replays what it already posted), or can be undone.
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -186,14 +186,7 @@ async def _reconcile_batch(actor: Actor, batch: Any) -> None:
         ):
             run_id = await _reconcile_windows(actor, batch, window=window)
         else:
-            run_id = await reconciliation.run(
-                actor,
-                account_id=batch.account_id,
-                lines=[],
-                date_from=date_from,
-                date_to=date_to,
-                batch_id=batch.id,
-            )
+            run_id = await _empty_run(actor, batch, date_from=date_from, date_to=date_to)
             async with actor.database.transaction() as session:
                 # What the windows would have counted: every line, and no entry.
                 await repository.extend_run(
@@ -204,18 +197,25 @@ async def _reconcile_batch(actor: Actor, batch: Any) -> None:
                     date_to=date_to,
                 )
     if run_id is None:  # nothing new to match: the run still records that it looked
-        run_id = await reconciliation.run(
-            actor,
-            account_id=batch.account_id,
-            lines=[],
-            date_from=None,
-            date_to=None,
-            batch_id=batch.id,
-        )
+        run_id = await _empty_run(actor, batch, date_from=None, date_to=None)
     async with actor.database.transaction() as session:
         await repository.update_batch(
             session, batch_id=batch.id, values={"reconciliation_run_id": run_id}
         )
+
+
+async def _empty_run(
+    actor: Actor, batch: Any, *, date_from: date | None, date_to: date | None
+) -> uuid.UUID:
+    """A run of the batch that matched nothing, over the dates it looked at."""
+    return await reconciliation.run(
+        actor,
+        account_id=batch.account_id,
+        lines=[],
+        date_from=date_from,
+        date_to=date_to,
+        batch_id=batch.id,
+    )
 
 
 async def _reconcile_windows(actor: Actor, batch: Any, *, window: timedelta) -> uuid.UUID | None:

@@ -26,7 +26,14 @@ from nexus.core.errors import InvalidInput, NexusError
 from nexus.core.ids import new_id
 from nexus.core.money import format_amount, parse_amount
 from nexus.ledger import chain, domain, events, repository, schemas, writer
-from nexus.ledger.service import at_index, get_entry, render_entries, scales_for, scales_of
+from nexus.ledger.service import (
+    at_index,
+    entry_not_found,
+    get_entry,
+    render_entries,
+    scales_for,
+    scales_of,
+)
 
 
 class DuplicateKeyInBatch(InvalidInput):
@@ -421,10 +428,7 @@ async def reverse_entries(
         position = index if batch else None
         original = originals.get(item.entry_id)
         if original is None:
-            raise at_index(
-                position,
-                domain.EntryNotFound("No such entry.", details={"entry_id": str(item.entry_id)}),
-            )
+            raise at_index(position, entry_not_found(item.entry_id))
         if original.reverses_entry_id is not None:
             raise at_index(
                 position,

@@ -158,7 +158,7 @@ async def get_entry(
     """Return one entry of the org or raise EntryNotFound."""
     rows = await repository.entry_rows(session, org_id=org_id, entry_ids=[entry_id])
     if not rows:
-        raise domain.EntryNotFound("No such entry.", details={"entry_id": str(entry_id)})
+        raise entry_not_found(entry_id)
     return (await render_entries(session, org_id=org_id, rows=rows))[0]
 
 
@@ -421,6 +421,11 @@ async def get_account(
     if row is None:
         raise account_not_found(account_id)
     return row
+
+
+def entry_not_found(entry_id: uuid.UUID) -> domain.EntryNotFound:
+    """The error for an entry that does not exist in the org."""
+    return domain.EntryNotFound("No such entry.", details={"entry_id": str(entry_id)})
 
 
 def account_not_found(account_id: uuid.UUID) -> domain.AccountNotFound:
