@@ -29,6 +29,7 @@ import structlog
 from nexus.core.clock import utc_now
 from nexus.core.config import Settings
 from nexus.core.db import Database
+from nexus.core.errors import NexusError
 from nexus.core.events import event_row
 from nexus.ingest import domain, events, matching, reconciliation, repository
 from nexus.ingest.models import outbox
@@ -80,16 +81,21 @@ async def commit_batch(actor: Actor, *, batch_id: uuid.UUID) -> None:
         await _post_new_lines(actor, batch, counter_id=counter_id)
         await _finish_commit(actor, batch_id)
     except LedgerError as error:
-        kind = LedgerUnavailable if error.status >= 500 else ImportRefused
-        refused = kind(
-            f"The ledger refused the import: {error}; commit again to resume",
-            details={"ledger_code": error.code, **error.details},
+        refused = _ledger_refusal(
+            error, f"The ledger refused the import: {error}; commit again to resume"
         )
         async with actor.database.transaction() as session:
             await repository.update_batch(
                 session, batch_id=batch_id, values={"error": error_json(refused)}
             )
         raise refused from error
+
+
+def _ledger_refusal(error: LedgerError, message: str) -> NexusError:
+    """The import's error for a ledger error: a ledger that is away is worth retrying
+    (503), a refusal is not (422)."""
+    kind = LedgerUnavailable if error.status >= 500 else ImportRefused
+    return kind(message, details={"ledger_code": error.code, **error.details})
 
 
 async def _batch_in(actor: Actor, batch_id: uuid.UUID, *statuses: str) -> Any:
@@ -446,11 +452,8 @@ async def _reverse(actor: Actor, lines: Sequence[Any]) -> None:
         index = error.details.get("entry_index")
         line = posted[index] if isinstance(index, int) and 0 <= index < len(posted) else None
         where = f"line {line.line_number}" if line is not None else "a line"
-        # A ledger that is away is worth retrying; a refusal is not.
-        kind = LedgerUnavailable if error.status >= 500 else ImportRefused
-        raise kind(
-            f"The ledger refused to reverse {where}: {error}; undo again to resume",
-            details={"ledger_code": error.code, **error.details},
+        raise _ledger_refusal(
+            error, f"The ledger refused to reverse {where}: {error}; undo again to resume"
         ) from error
 
 
