@@ -119,18 +119,24 @@ entries = Table(
     Column("reference", String(200), nullable=True),
     Column("metadata", JSONType, nullable=True),
     Column("recorded_at", UTCDateTime, nullable=False),
+    # Unique where set (a partial index on PostgreSQL, migration 0003).
     Column("reverses_entry_id", UUIDType, ForeignKey("entries.id"), nullable=True, unique=True),
     Column("idempotency_key", String(200), nullable=True),
     Column("request_hash", String(64), nullable=True),
     Column("created_by", UUIDType, nullable=True),
+    # Unique per org. On PostgreSQL one unique (key, org) index, led by the key for the
+    # posting path's lookup (migrations 0002, 0003); SQLite keeps (org, key) and (key).
     UniqueConstraint("org_id", "idempotency_key"),
     Index("ix_entries_org_date_id", "org_id", "date", "id"),
-    Index("ix_entries_idempotency_key", "idempotency_key"),  # see migration 0002
+    Index("ix_entries_idempotency_key", "idempotency_key"),
 )
 
 postings = Table(
     "postings",
     metadata,
+    # Foreign keys on SQLite; on PostgreSQL a statement-level trigger checks each
+    # statement's postings as a set: balanced, and their entry and account in their org
+    # (migration 0003).
     Column("entry_id", UUIDType, ForeignKey("entries.id"), primary_key=True),
     Column("line_no", Integer, primary_key=True),
     Column("org_id", UUIDType, nullable=False),

@@ -13,9 +13,8 @@ from nexus.ledger import repository
 from tests.support import set_up_ledger, sign_up
 
 ENTRY_INDEXES = (
-    "ix_entries_idempotency_key",
+    "uq_entries_idempotency_key_org_id",
     "ix_entries_org_date_id",
-    "uq_entries_org_id_idempotency_key",
     "uq_entries_reverses_entry_id",
     "pk_entries",
 )
@@ -76,7 +75,7 @@ async def test_the_idempotency_key_lookup_probes_the_key_index(
     assert {node["Node Type"] for node in scans} <= {"Index Scan", "Bitmap Heap Scan"}, _outline(
         plan
     )
-    assert indexes == {"ix_entries_idempotency_key"}, _outline(plan)
+    assert indexes == {"uq_entries_idempotency_key_org_id"}, _outline(plan)
 
 
 def _outline(plan: dict[str, Any], depth: int = 0) -> str:
