@@ -83,18 +83,9 @@ async def seal_org(session: AsyncSession, *, org_id: uuid.UUID, block_max: int) 
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"nexus.chain.{org_id}"}
         )
-    queued = (
-        await session.execute(
-            select(chain_pending.c.entry_id, chain_pending.c.entry_hash)
-            .where(chain_pending.c.org_id == org_id)
-            .order_by(chain_pending.c.entry_id)
-            .limit(block_max)
-        )
-    ).all()
-    if not queued:
-        return 0
-    await _append(session, org_id=org_id, sealed=queued)
-    await repository.delete_chain_pending(session, entry_ids=[entry_id for entry_id, _ in queued])
+    queued = await repository.take_queued(session, org_id=org_id, limit=block_max)
+    if queued:
+        await _append(session, org_id=org_id, sealed=queued)
     return len(queued)
 
 

@@ -760,9 +760,42 @@ async def list_fx_rates(
     return list((await session.execute(query)).all())
 
 
-async def delete_chain_pending(session: AsyncSession, *, entry_ids: Sequence[uuid.UUID]) -> None:
-    """Remove sealed entries from the sealer's queue."""
-    for chunk in _chunks(entry_ids):
+_POSTGRESQL_TAKE_QUEUED = """
+WITH taken AS (
+    DELETE FROM chain_pending
+    WHERE entry_id IN (
+        SELECT entry_id FROM chain_pending WHERE org_id = $1 ORDER BY entry_id LIMIT $2
+    )
+    RETURNING entry_id, entry_hash
+)
+SELECT entry_id, entry_hash FROM taken ORDER BY entry_id
+"""
+
+
+async def take_queued(
+    session: AsyncSession, *, org_id: uuid.UUID, limit: int
+) -> list[tuple[uuid.UUID, str]]:
+    """Remove up to `limit` of the org's oldest queued entries; return (id, hash) in order.
+
+    The caller seals them in the same transaction (and holds the org's sealer lock).
+    On PostgreSQL one statement reads and removes them, straight on the driver: a block
+    of a thousand ids bound back into a DELETE cost more than sealing them.
+    """
+    if dialect_of(session) == "postgresql":
+        async with driver_connection(session) as driver:
+            rows = await driver.fetch(_POSTGRESQL_TAKE_QUEUED, org_id, limit)
+        return [(entry_id, entry_hash) for entry_id, entry_hash in rows]
+    queued = [
+        (entry_id, entry_hash)
+        for entry_id, entry_hash in await session.execute(
+            select(chain_pending.c.entry_id, chain_pending.c.entry_hash)
+            .where(chain_pending.c.org_id == org_id)
+            .order_by(chain_pending.c.entry_id)
+            .limit(limit)
+        )
+    ]
+    for chunk in _chunks([entry_id for entry_id, _ in queued]):
         await session.execute(
             delete(chain_pending).where(_one_of(session, chain_pending.c.entry_id, chunk))
         )
+    return queued

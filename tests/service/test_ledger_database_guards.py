@@ -1,7 +1,9 @@
 """The database's own walls around postings and accounts, hit behind the ledger's back.
 
-PostgreSQL checks each statement's postings as a set (migration 0003): they balance,
-and their entry and account belong to their organisation. SQLite keeps foreign keys.
+PostgreSQL checks each statement's postings (migration 0003): they balance, and their
+entry and account belong to their organisation; a few rows are probed one by one, more
+as a set, so each refusal is tried with a small and a large statement. SQLite keeps
+foreign keys.
 """
 
 import uuid
@@ -17,6 +19,7 @@ from nexus.core.db import Database
 from tests.support import set_up_ledger, sign_up
 
 _NOT_IN_ORG = "FOREIGN KEY constraint failed|which their organisation has not"
+_SIZES = pytest.mark.parametrize("pairs", [1, 12], ids=["probed", "as_a_set"])
 
 
 def _ledger(app: FastAPI) -> Database:
@@ -39,8 +42,10 @@ async def _write(
     org_id: uuid.UUID,
     entry_org_id: uuid.UUID | None,
     lines: list[tuple[str, int]],
+    pairs: int = 1,
 ) -> None:
-    """Insert an entry (unless `entry_org_id` is None) and its postings in raw SQL."""
+    """Insert an entry (unless `entry_org_id` is None) and `pairs` times its postings."""
+    lines = lines * pairs
     entry_id = uuid.uuid4()
     day = date(2026, 4, 1).isoformat() if database.is_sqlite else date(2026, 4, 1)
     async with database.transaction() as session:
@@ -77,8 +82,9 @@ async def _write(
         )
 
 
+@_SIZES
 async def test_balanced_postings_written_in_raw_sql_are_accepted(
-    client: httpx.AsyncClient, app: FastAPI
+    client: httpx.AsyncClient, app: FastAPI, pairs: int
 ) -> None:
     """The walls let a correct write through (so the failures below are the walls)."""
     tenant = await sign_up(client)
@@ -88,11 +94,13 @@ async def test_balanced_postings_written_in_raw_sql_are_accepted(
         org_id=tenant.org_id,
         entry_org_id=tenant.org_id,
         lines=[(accounts["5030"], 250), (accounts["1010"], -250)],
+        pairs=pairs,
     )
 
 
+@_SIZES
 async def test_postings_without_their_entry_are_refused(
-    client: httpx.AsyncClient, app: FastAPI
+    client: httpx.AsyncClient, app: FastAPI, pairs: int
 ) -> None:
     tenant = await sign_up(client)
     accounts = await set_up_ledger(client, tenant)
@@ -102,11 +110,13 @@ async def test_postings_without_their_entry_are_refused(
             org_id=tenant.org_id,
             entry_org_id=None,
             lines=[(accounts["5030"], 250), (accounts["1010"], -250)],
+            pairs=pairs,
         )
 
 
+@_SIZES
 async def test_postings_naming_a_missing_account_are_refused(
-    client: httpx.AsyncClient, app: FastAPI
+    client: httpx.AsyncClient, app: FastAPI, pairs: int
 ) -> None:
     tenant = await sign_up(client)
     accounts = await set_up_ledger(client, tenant)
@@ -116,11 +126,13 @@ async def test_postings_naming_a_missing_account_are_refused(
             org_id=tenant.org_id,
             entry_org_id=tenant.org_id,
             lines=[(str(uuid.uuid4()), 250), (accounts["1010"], -250)],
+            pairs=pairs,
         )
 
 
+@_SIZES
 async def test_postings_across_organisations_are_refused_on_postgresql(
-    client: httpx.AsyncClient, app: FastAPI, backend: str
+    client: httpx.AsyncClient, app: FastAPI, backend: str, pairs: int
 ) -> None:
     """An entry of org B, or an account of org B, under postings of org A."""
     if backend != "postgres":
@@ -134,6 +146,7 @@ async def test_postings_across_organisations_are_refused_on_postgresql(
             org_id=tenant.org_id,
             entry_org_id=tenant.org_id,
             lines=[(theirs["5030"], 250), (accounts["1010"], -250)],
+            pairs=pairs,
         )
     with pytest.raises(DBAPIError, match="postings name entry"):
         await _write(
@@ -141,6 +154,7 @@ async def test_postings_across_organisations_are_refused_on_postgresql(
             org_id=tenant.org_id,
             entry_org_id=other.org_id,
             lines=[(accounts["5030"], 250), (accounts["1010"], -250)],
+            pairs=pairs,
         )
 
 
