@@ -232,7 +232,10 @@ async def main(args: argparse.Namespace) -> None:
     env = await common.postgres_env()
     env["NEXUS_IMPORT_WAIT_SECONDS"] = "1"
     (work / "data").mkdir()
-    deployment = common.start_embedded(work / "data", env=env, log_level=args.server_log_level)
+    profile_path = args.profile_dir / "import.prof" if args.profile_dir else None
+    deployment = common.start_embedded(
+        work / "data", env=env, log_level=args.server_log_level, profile_path=profile_path
+    )
     try:
         async with httpx.AsyncClient(timeout=600) as client:
             for kind, path, lines, cents in files:
