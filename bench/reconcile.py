@@ -532,11 +532,12 @@ def main() -> None:
     checks = {
         "seconds": seconds <= TARGETS["seconds_max"],
         "auto_precision": auto["precision"] >= TARGETS["precision_min"],
-        "proposed_recall": proposed["recall"] >= TARGETS["recall_min"],
-        # Reported, not part of meets_target: twins can never be auto-accepted safely.
         "auto_recall": auto["recall"] >= TARGETS["recall_min"],
+        # Reported, not part of meets_target: the issue asks for the recall of what is
+        # accepted without a person.
+        "proposed_recall": proposed["recall"] >= TARGETS["recall_min"],
     }
-    meets = checks["seconds"] and checks["auto_precision"] and checks["proposed_recall"]
+    meets = checks["seconds"] and checks["auto_precision"] and checks["auto_recall"]
     record = {
         "benchmark": "reconcile",
         "params": {"lines": args.lines, "seed": args.seed, "days": args.days},
@@ -557,7 +558,7 @@ def main() -> None:
         "recall_by_truth_kind": recall_by_kind(world, matches, accepted),
         "targets": TARGETS,
         "target_rule": "seconds <= seconds_max and auto.precision >= precision_min "
-        "and proposed.recall >= recall_min",
+        "and auto.recall >= recall_min",
         "checks": checks,
         "meets_target": meets,
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], **quiet},

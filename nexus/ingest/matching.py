@@ -10,27 +10,40 @@ Evidence. Each candidate pair earns points (a score, not money):
 - amount: equal amounts earn `AMOUNT_EQUAL_POINTS`. A payment bigger on the bank side
   by exactly what a `FeePattern` charges (a fixed part plus basis points of the entry
   amount, capped; the percentage rounded either way) earns `FEE_POINTS`; only money
-  out carries fees, and a fee reading needs a word or the reference in common. A rare
-  amount adds up to `AMOUNT_RARITY_POINTS`: the fewer entries of that amount a date
-  window holds on average, the less likely a coincidence.
-- date: up to `DATE_POINTS_MAX` by the days from entry to bank line. The curve is
-  learnt from the run itself: the pairs that stand alone (the only candidate of both
-  their line and their entry, with text or reference in common) show how many days
-  this bank takes to book; until there are enough of them (`LAG_PRIOR_MATCHES`), a
-  default slope falling over the window, twice as fast for a bank line dated before
-  its entry.
+  out carries fees, and a fee reading needs a word or the reference in common. How
+  often the bank charges each fee to a payee is learnt from the pairs that stand
+  alone (the only candidate of both their line and their entry, with text or
+  reference in common): a shop abroad pays the exchange fee nearly every time, a shop
+  at home never, and a reading loses `POINTS_PER_NAT` per factor e it is less likely
+  than the payee's likeliest (payees with few lone pairs lean on all payees
+  together, `READING_PRIOR_MATCHES`). A rare amount adds up to `AMOUNT_RARITY_POINTS`:
+  the fewer entries of that amount a date window holds on average, the less likely a
+  coincidence.
+- date: `DATE_POINTS_MAX` for the delay from entry to bank line the bank takes most
+  often, less `POINTS_PER_NAT` per factor e a delay is less likely (down to
+  `DATE_POINTS_MIN`). How likely each delay is, is learnt from the lone pairs; until
+  there are enough of them (`LAG_PRIOR_MATCHES`), a default slope falling over the
+  window, twice as fast for a bank line dated before its entry.
 - text: up to `TEXT_POINTS_MAX` from a 0-100 similarity. Texts are lower-cased and
   stripped of punctuation and bank boilerplate ("CARD PAYMENT", "SEPA DD"). Each word
   of the entry looks for itself among the bank words with the same key (its first
   three consonants: "amzn" and "amazon" are both "mzn"): equal, a truncated prefix,
-  or a near spelling; words with digits count only when equal. A bank word of
-  consonants only may spell consecutive entry words ("TLSRSN" for "Atlas Reisen").
+  or a near spelling; words with digits count only when equal. The bank's last word
+  may be cut short below a key ("LABO" for "Labor"): it counts as a prefix too. A bank
+  word of consonants only may spell consecutive entry words ("TLSRSN" for "Atlas
+  Reisen"). Aliases are learnt from lone pairs on rare amounts with no word in
+  common: a bank word no entry uses that comes with the same entry words in
+  `ALIAS_SHARE_MIN` of them (at least `ALIAS_EXAMPLES_MIN`) means those words ("DB
+  VERTRIEB" for "Deutsche Bahn", reason "text_alias").
   Words weigh by their rarity among the entries' texts (squared inverse document
   frequency), so "Isar" in "Isar Fitness" counts far more than "fitness", and card
   codes or store numbers on the bank side cost nothing. A bank text that names a
   payee (a word at most `NAMING_WORD_SHARE_MAX` of the entry texts use) and shows
-  nothing of the entry's text costs `TEXT_CONFLICT_POINTS` ("text_conflict").
-- reference: an equal non-empty reference adds `REFERENCE_POINTS`.
+  nothing of the entry's text costs `TEXT_CONFLICT_POINTS` ("text_conflict"); when
+  each text names its payee by a word the other lacks ("ALPHA OPTIK" for "Alpha
+  Getraenke"), the similarity keeps `NAME_CONFLICT_FACTOR` of itself.
+- reference: an entry's reference equal to the line's, or printed as a word of the
+  bank text (where banks put the payer's invoice number), adds `REFERENCE_POINTS`.
 
 Candidates come from an index, never from comparing every pair. Each entry is filed
 under (currency, bank amount) for every amount the bank could show for it - its own,
@@ -43,11 +56,31 @@ closest in date.
 
 Assignment. Pairs are taken highest evidence first, each line and entry at most once,
 ties broken by a canonical order of the inputs (so input order does not matter);
-pairwise swaps then fix crossings the greedy order left. A held pair's rival gap is
-the evidence its best alternative would lose: a free candidate of its line or entry,
-a swap with another match, or a free same-amount item left out of the candidates
-(less `TEXT_CONFLICT_POINTS` when its text shares no word key with the other side
-and that side's text names a payee or, as the held pair shows, reads well).
+pairwise swaps then fix crossings the greedy order left.
+
+Blocks. Look-alikes - lines that read best as one payee (the same payee words: "Amazon
+supplies" and "Amazon" are one payee, "Amazon Prime" another) at one entry amount,
+and those entries, connected through their candidates - are assigned again as a
+block, by dates alone: their texts cannot tell them apart. The likeliest assignment
+under the learnt lag keeps the order of the dates (the k-th earliest line is the k-th
+earliest entry), leaving out an item where counts differ; an alignment's probability
+weighs every order-keeping alignment, an item left out at `BLOCK_ORPHAN_ODDS`. A
+pair of the block is decided ("interchangeable_block") when it holds in
+`BLOCK_CHANCE_MIN` of the alignments, its delay is one the bank takes
+(`BLOCK_LAG_SHARE_MIN`), crossing it with a neighbour is at most
+`BLOCK_CROSSING_RATIO_MAX` as likely (two lines of one day: as likely, undecided)
+and reads no better crossed, and no pair of the block near it has a rival outside
+the block within `ambiguity_margin`. Linking look-alikes in the likeliest order is
+harmless where it errs: every line and entry is reconciled once, at the same amount.
+The other pairs of a block are "block_undecided" and ambiguous. A line whose
+reference is an entry's is no look-alike (the reference tells), and a block of more
+than `BLOCK_CELLS_MAX` lines times entries is left as the greedy order made it.
+
+A held pair's rival gap is the evidence its best alternative would lose: a free
+candidate of its line or entry, a swap with another match, or a free same-amount item
+left out of the candidates (less `TEXT_CONFLICT_POINTS` when its text shares no word
+key with the other side and that side's text names a payee or, as the held pair
+shows, reads well); for a decided block pair, only alternatives outside its block.
 Confidence is the evidence plus up to `DISTINCT_POINTS` for a wide gap (all of it
 from `DISTINCT_GAP_FULL`: "no_rival"), times `AMOUNT_DATE_ONLY_FACTOR` for a pair with
 no text nor reference in common ("amount_and_date_only"), which a person confirms. A
@@ -67,8 +100,10 @@ size under `group_subsets_max`. Groups are scored like pairs (mean member text, 
 date, references, the gap to the next combination); an exact sum of rare amounts is
 itself evidence (`GROUP_RARITY_POINTS` times the rarity of the commonest member
 amount), so a deposit naming no payer can be accepted when no other sum fits, while
-sums of common amounts (two 50.00 for a 100.00) cannot. They compete with weak pairs:
-the final selection takes proposals best first while their lines and entries are free.
+sums of common amounts (two 50.00 for a 100.00) cannot. A group with an item an open
+pair reads well (similarity `READ_SIMILARITY_MIN` or the reference) has that pair as
+a rival ("pair_rival") and is ambiguous. Groups compete with weak pairs: the final
+selection takes proposals best first while their lines and entries are free.
 """
 
 from __future__ import annotations
@@ -79,7 +114,7 @@ import itertools
 import math
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -97,8 +132,12 @@ AMOUNT_RARITY_POINTS = 0.15  # times 1 / (1 + same-amount entries a window holds
 GROUP_POINTS = 0.25
 GROUP_RARITY_POINTS = 0.45  # times the rarity of the commonest member amount
 GROUP_SIZE_PENALTY_POINTS = 0.08  # per member beyond two: bigger sums match by chance
-DATE_POINTS_MAX = 0.15
-TEXT_POINTS_MAX = 0.25
+# Dates and fee readings score by how likely the run shows them to be: this many points
+# per factor e below the likeliest (a delay 3.7 times rarer than the usual one: -0.13).
+POINTS_PER_NAT = 0.10
+DATE_POINTS_MAX = 0.15  # the likeliest delay
+DATE_POINTS_MIN = -0.15  # a delay the bank (nearly) never takes
+TEXT_POINTS_MAX = 0.45
 TEXT_CONFLICT_POINTS = 0.25  # taken off when the bank text names someone else
 REFERENCE_POINTS = 0.30
 DISTINCT_POINTS = 0.30
@@ -128,7 +167,17 @@ SWAP_PASSES_MAX = 4
 HIDDEN_RIVALS_SCAN_MAX = 8  # free same-amount items looked at per side for a rival
 GROUP_SCAN_FACTOR = 4  # a group search looks at most this many times the members it wants
 GROUP_SOLUTIONS_MAX = 8  # combinations kept per group search (the best and rivals)
+READING_PRIOR_MATCHES = 20  # all payees' fee readings count as this many of one payee's
 CONTESTED_PAIR_CONFIDENCE_MAX = 0.75  # weaker pairs compete with groups for their items
+ALIAS_EXAMPLES_MIN = 5  # lone pairs that must show a bank word with an entry word ...
+ALIAS_SHARE_MIN = 0.8  # ... being this share of the lone pairs showing either
+BLOCK_ORPHAN_ODDS = 0.01  # weight of leaving a block's item out, against a link's lag share
+BLOCK_CHANCE_MIN = 0.99  # a block's pair is decided when this share of alignments has it
+BLOCK_LAG_SHARE_MIN = 0.1  # ... and its delay is at least this share as likely as the mode
+BLOCK_CROSSING_RATIO_MAX = 0.5  # ... and crossing it with a neighbour is that unlikely
+BLOCK_CROSSING_REACH = 3  # links after a link it may cross
+BLOCK_EVIDENCE_TOLERANCE = 0.01  # evidence but the dates' that crossing may gain
+BLOCK_CELLS_MAX = 4_096  # lines times entries of a block aligned at most (else left as is)
 
 # Text: how entry words find themselves among bank words.
 WORD_KEY_CHARS = 3
@@ -138,6 +187,10 @@ WORD_PREFIX_CREDIT = 0.9
 ABBREVIATION_CHARS_MIN = 4  # a bank word of this many consonants may abbreviate names
 NAMING_WORD_SHARE_MAX = 0.05  # a word in at most this share of entry texts names a payee
 ENTRY_COVERAGE_SHARE = 0.8  # the rest: how much of the bank text the entry explains
+# Each text names its payee by a word the other does not show ("ALPHA OPTIK" for "Alpha
+# Getraenke"): two payees sharing a word, so the similarity keeps only this share.
+NAME_CONFLICT_FACTOR = 0.25
+NAME_SHOWN_CREDIT_MIN = 0.5  # a naming word counts as shown from this credit on
 VOWELS = frozenset("aeiou")
 
 # Words banks put around the payee; they say nothing about who was paid.
@@ -288,6 +341,8 @@ class _Text(NamedTuple):
     weights: tuple[float, ...]  # of each word; 0.0 for words no entry text uses
     abbreviations: tuple[str, ...]  # words that may be consonants of names ("tlsrsn")
     names: bool  # has a word few entry texts use: it says who was paid
+    stub: str  # the last word, which the bank may have cut short ("labo"); "" if none
+    aliases: frozenset[str] = frozenset()  # entry words learnt aliases added ("bahn")
 
 
 def consonants(word: str) -> str:
@@ -338,6 +393,9 @@ class TextModel:
         self._naming_weight = math.log(1 + 1 / NAMING_WORD_SHARE_MAX) ** 2
         self._credit: dict[tuple[str, str], float] = {}
         self._similarity: dict[tuple[int, int], int] = {}
+        self._aliases: dict[str, frozenset[str]] = {}  # bank word -> the entry words it means
+        self._aliased: dict[int, _Text] = {}  # by the id of the text as the bank wrote it
+        self._payees: dict[int, frozenset[str]] = {}  # by text id
 
     def text(self, raw: str) -> _Text:
         """The cleaned words of `raw` with their keys and weights (cached)."""
@@ -361,6 +419,56 @@ class TextModel:
             self._texts[raw] = found
         return found
 
+    def learn_aliases(self, examples: Iterable[tuple[_Text, _Text]]) -> bool:
+        """Learn aliases from pairs (bank text, entry text) known to be the same payment
+        though they share no word: a bank word no entry uses means an entry word when
+        `ALIAS_EXAMPLES_MIN` examples show both and `ALIAS_SHARE_MIN` of the examples
+        showing either show the other. Whether any was learnt."""
+        together: Counter[tuple[str, str]] = Counter()
+        bank_counts: Counter[str] = Counter()
+        entry_counts: Counter[str] = Counter()
+        for bank, entry in examples:
+            bank_words = {word for word in bank.words if word not in self._weight}
+            entry_words = set(entry.words)
+            bank_counts.update(bank_words)
+            entry_counts.update(entry_words)
+            together.update(itertools.product(bank_words, entry_words))
+        aliases: dict[str, set[str]] = defaultdict(set)
+        for (bank_word, entry_word), count in together.items():
+            most = max(bank_counts[bank_word], entry_counts[entry_word])
+            if count >= ALIAS_EXAMPLES_MIN and count >= ALIAS_SHARE_MIN * most:
+                aliases[bank_word].add(entry_word)
+        self._aliases = {word: frozenset(meant) for word, meant in aliases.items()}
+        self._aliased.clear()
+        return bool(self._aliases)
+
+    def aliased(self, bank: _Text) -> _Text:
+        """`bank` with the entry words its learnt aliases mean; itself when none."""
+        if not self._aliases or self._aliases.keys().isdisjoint(bank.words):
+            return bank
+        found = self._aliased.get(bank.id)
+        if found is None:
+            meant = set().union(*(self._aliases.get(word, ()) for word in bank.words))
+            added = sorted(meant.difference(bank.words))
+            with_aliases = self._new_text((*bank.words, *added))
+            found = self._aliased[bank.id] = with_aliases._replace(
+                id=-1 - len(self._aliased), aliases=frozenset(added)
+            )
+        return found
+
+    def payee(self, text: _Text) -> frozenset[str]:
+        """The words of an entry's `text` that name its payee (few entry texts use
+        them): "Amazon supplies" and "Amazon" are the same payee, "Amazon Prime" not."""
+        found = self._payees.get(text.id)
+        if found is None:
+            naming = self._naming_weight
+            found = self._payees[text.id] = frozenset(
+                word
+                for word, weight in zip(text.words, text.weights, strict=True)
+                if weight >= naming
+            )
+        return found
+
     def texts(self, raws: Iterable[str]) -> list[_Text]:
         """`text` of each of `raws`; one call for many, most of them cached."""
         cached, text = self._texts, self.text
@@ -381,6 +489,7 @@ class TextModel:
             if len(word) >= ABBREVIATION_CHARS_MIN and word.isalpha() and word == consonants(word)
         )
         names = bool(known_weights) and max(weights, default=0.0) >= self._naming_weight
+        last = words[-1] if words else ""
         return _Text(
             len(self._by_words),
             words,
@@ -391,6 +500,7 @@ class TextModel:
             tuple(weights),
             abbreviations,
             names,
+            last if len(last) >= WORD_PREFIX_CHARS_MIN and last.isalpha() else "",
         )
 
     def similarity(self, bank: _Text, entry: _Text) -> int:
@@ -413,13 +523,15 @@ class TextModel:
         return best
 
     def _compute(self, bank: _Text, entry: _Text) -> int:
-        unknown = self._weight_unknown
+        unknown, naming = self._weight_unknown, self._naming_weight
         total = shown = 0.0
         bank_words = bank.words
         spelt = [0.0] * len(entry.words)
         for abbreviation in bank.abbreviations:
             credits = abbreviation_credits(abbreviation, entry.words)
             spelt = [max(pair) for pair in zip(spelt, credits, strict=True)]
+        stub = bank.stub
+        name_missing = False  # the entry names its payee by a word the bank does not show
         for word, key, weight, abbreviated in zip(
             entry.words, entry.word_keys, entry.weights, spelt, strict=True
         ):
@@ -428,18 +540,26 @@ class TextModel:
             if word in bank_words:
                 shown += weight
             else:
-                shown += weight * max(abbreviated, self._best_credit(word, key, bank))
+                # A last word cut short keeps too few consonants for the key of the
+                # word it starts ("labo" for "labor"): it counts as a prefix.
+                cut = WORD_PREFIX_CREDIT if stub and word.startswith(stub) else 0.0
+                credit = max(abbreviated, cut, self._best_credit(word, key, bank))
+                shown += weight * credit
+                name_missing = name_missing or (weight >= naming and credit < NAME_SHOWN_CREDIT_MIN)
         coverage = shown / total
         known_total = explained = 0.0
+        other_name = False  # the bank names a payee by a word the entry does not have
         for word, key, weight in zip(bank.words, bank.word_keys, bank.weights, strict=True):
             if weight:  # words no entry uses cannot be explained
                 known_total += weight
-                explained += (
-                    weight if word in entry.words else weight * self._best_credit(word, key, entry)
-                )
+                credit = 1.0 if word in entry.words else self._best_credit(word, key, entry)
+                explained += weight * credit
+                other_name = other_name or (weight >= naming and credit < NAME_SHOWN_CREDIT_MIN)
         if known_total:
             share = explained / known_total
             coverage = ENTRY_COVERAGE_SHARE * coverage + (1 - ENTRY_COVERAGE_SHARE) * share
+        if name_missing and other_name:
+            coverage *= NAME_CONFLICT_FACTOR  # each names a payee the other does not show
         return round(100 * coverage)
 
 
@@ -515,6 +635,7 @@ class _Pair(NamedTuple):
     rarity: float  # 1 / (1 + entries of this amount a date window holds on average)
     base_points: float  # amount (or fee) points plus rarity points
     text_conflict: bool  # the bank text names a payee and shows nothing of the entry's
+    alias: bool = False  # the entry's text shows through an alias the bank uses for it
 
 
 class _DateIndex(NamedTuple):
@@ -637,12 +758,28 @@ def _nearest(
     return found
 
 
-def _keys(texts: Sequence[_Text], references: Sequence[str | None]) -> list[frozenset[str]]:
-    """For each item: the word keys of its text, and its reference marked with "#"."""
+def _keys(texts: Sequence[_Text], references: Sequence[Collection[str]]) -> list[frozenset[str]]:
+    """For each item: the word keys of its text, and its references marked with "#"."""
     return [
-        text.keys | {"#" + reference} if reference else text.keys
-        for text, reference in zip(texts, references, strict=True)
+        text.keys.union("#" + reference for reference in shown) if shown else text.keys
+        for text, shown in zip(texts, references, strict=True)
     ]
+
+
+def _line_references(
+    lines: Sequence[MatchBankLine], entry_references: set[str]
+) -> list[frozenset[str]]:
+    """For each line: its reference, and any word of its text that is the reference of
+    an entry (banks print the payer's invoice number in the text, and put their own
+    transaction id in the reference)."""
+    none: frozenset[str] = frozenset()
+    found = []
+    for line in lines:
+        shown = entry_references.intersection(line.text.split())
+        if line.reference:
+            shown.add(line.reference)
+        found.append(frozenset(shown) if shown else none)
+    return found
 
 
 def _slice(bucket: _DateIndex | _ReadingBucket, *, first_ordinal: int, last_ordinal: int) -> range:
@@ -783,12 +920,17 @@ class _PairSearch:
         self.entry_amounts = [entry.amount_minor for entry in entries]
         self.line_currencies = [line.currency for line in lines]
         self.entry_currencies = [entry.currency for entry in entries]
-        self.line_references = [line.reference or None for line in lines]
         self.entry_references = [entry.reference or None for entry in entries]
+        self.line_references = _line_references(
+            lines, {reference for reference in self.entry_references if reference}
+        )
         self.line_texts = texts.texts(line.text for line in lines)
         self.entry_texts = texts.texts(entry.text for entry in entries)
         self.line_keys = _keys(self.line_texts, self.line_references)
-        self.entry_keys = _keys(self.entry_texts, self.entry_references)
+        self.entry_keys = _keys(
+            self.entry_texts,
+            [(reference,) if reference else () for reference in self.entry_references],
+        )
         window = settings.date_window_days
         amount_keys = list(zip(self.entry_currencies, self.entry_amounts, strict=True))
         self.entry_rarities = _amount_rarities(amount_keys, self.entry_ordinals, window_days=window)
@@ -807,6 +949,13 @@ class _PairSearch:
         ]
         # ... and by entry date - (bank date - window), for looking up entries of a line.
         self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
+        # How likely each delta_days + window is, learnt from the run (`learn`).
+        total = sum(self.date_points_by_delta)
+        self.lag_likelihood = [points / total for points in self.date_points_by_delta]
+        # Lone pairs by payee and reading (`_learn_readings`), and the points it gives.
+        self.reading_counts: dict[frozenset[str], Counter[FeePattern | None]] = {}
+        self.reading_shares: dict[FeePattern | None, float] = {None: 1.0}
+        self.reading_points: dict[frozenset[str], dict[FeePattern | None, float]] = {}
 
     def pairs(self) -> dict[tuple[int, int], _Pair]:
         """Every candidate pair: the entries that could show as the line's amount (as
@@ -814,9 +963,19 @@ class _PairSearch:
         reference; when none does, the `BLIND_PAIRS_PER_LINE_MAX` equal-amount ones
         closest in date."""
         found: dict[tuple[int, int], _Pair] = {}
+        self._search(found, range(len(self.lines)))
+        return found
+
+    def _search(self, found: dict[tuple[int, int], _Pair], positions: Iterable[int]) -> None:
+        """File the candidate pairs of the lines at `positions` (see `pairs`)."""
         window, buckets = self.settings.date_window_days, self.index.buckets
-        ordinals_of, amounts = self.line_ordinals, self.line_amounts
-        for position, currency in enumerate(self.line_currencies):
+        ordinals_of, amounts, currencies = (
+            self.line_ordinals,
+            self.line_amounts,
+            self.line_currencies,
+        )
+        for position in positions:
+            currency = currencies[position]
             bucket = buckets[currency].get(amounts[position]) if currency in buckets else None
             if bucket is None:
                 continue
@@ -830,7 +989,6 @@ class _PairSearch:
             else:
                 shared, blind = self._look_up(position, bucket, range(low, high))
             self._add_pairs(found, position, shared or blind, shared=bool(shared))
-        return found
 
     def _scan(
         self, line: int, bucket: _ReadingBucket, places: range
@@ -884,12 +1042,65 @@ class _PairSearch:
         )[:BLIND_PAIRS_PER_LINE_MAX]
         return [], [(entry, bucket.readings[place]) for _, entry, place in blind]
 
-    def learn_date_points(self, pairs: dict[tuple[int, int], _Pair]) -> None:
+    def learn(self, pairs: dict[tuple[int, int], _Pair]) -> None:
+        """Learn the bank's booking lag, its aliases of payees and the fees it charges
+        them from the pairs that stand alone, then score every pair (`pairs` is
+        updated in place)."""
+        lines = Counter(map(operator.itemgetter(0), pairs))
+        entries = Counter(map(operator.itemgetter(1), pairs))
+        self._learn_date_points(pairs, lines=lines, entries=entries)
+        if self._learn_aliases(pairs, lines=lines, entries=entries):
+            lines = Counter(map(operator.itemgetter(0), pairs))
+            entries = Counter(map(operator.itemgetter(1), pairs))
+        self._learn_readings(pairs, lines=lines, entries=entries)
+        self._score(pairs)
+
+    def _learn_readings(
+        self, pairs: dict[tuple[int, int], _Pair], *, lines: Counter[int], entries: Counter[int]
+    ) -> None:
+        """Learn how often the bank adds each fee to a payee's payments, from the pairs
+        that stand alone with text or reference in common: a shop abroad is charged
+        the exchange fee nearly every time, a shop at home never. Payees with few such
+        pairs lean on all payees together (`READING_PRIOR_MATCHES`)."""
+        payee, entry_texts = self.texts.payee, self.entry_texts
+        counts: dict[frozenset[str], Counter[FeePattern | None]] = defaultdict(Counter)
+        for (line, entry), pair in pairs.items():
+            strong = pair.reference_equal or pair.similarity >= LAG_LEARNING_SIMILARITY_MIN
+            if strong and lines[line] == entries[entry] == 1:
+                counts[payee(entry_texts[entry])][pair.fee_pattern] += 1
+        overall: Counter[FeePattern | None] = Counter()
+        for seen in counts.values():
+            overall.update(seen)
+        readings: list[FeePattern | None] = [None, *self.settings.fee_patterns]
+        total = sum(overall.values())
+        # Every reading keeps some chance, as if seen once in all the lone pairs.
+        shares = {reading: (overall[reading] + 1) / (total + len(readings)) for reading in readings}
+        self.reading_counts, self.reading_shares, self.reading_points = counts, shares, {}
+
+    def _reading_points(self, payee: frozenset[str]) -> dict[FeePattern | None, float]:
+        """Points for each reading of a payee's payments: 0 for the likeliest, less by
+        `POINTS_PER_NAT` per factor e it is less likely (see `_learn_readings`)."""
+        found = self.reading_points.get(payee)
+        if found is None:
+            seen = self.reading_counts.get(payee, Counter())
+            total, prior = sum(seen.values()), READING_PRIOR_MATCHES
+            chances = {
+                reading: (seen[reading] + prior * share) / (total + prior)
+                for reading, share in self.reading_shares.items()
+            }
+            top = max(chances.values())
+            found = self.reading_points[payee] = {
+                reading: POINTS_PER_NAT * math.log(chance / top)
+                for reading, chance in chances.items()
+            }
+        return found
+
+    def _learn_date_points(
+        self, pairs: dict[tuple[int, int], _Pair], *, lines: Counter[int], entries: Counter[int]
+    ) -> None:
         """Learn how many days the bank books after the entry from the pairs that stand
         alone (the only candidate of both their line and their entry, with text or
         reference in common), and score dates by that instead of the default slope."""
-        lines = Counter(map(operator.itemgetter(0), pairs))
-        entries = Counter(map(operator.itemgetter(1), pairs))
         window = self.settings.date_window_days
         counts = [0] * (2 * window + 1)
         for (line, entry), pair in pairs.items():
@@ -902,11 +1113,63 @@ class _PairSearch:
             (count + weight * share) / (sum(counts) + weight)
             for count, share in zip(counts, prior, strict=True)
         ]
-        self.date_points_by_delta = [DATE_POINTS_MAX * p / max(likelihood) for p in likelihood]
+        self.lag_likelihood = likelihood
+        top = max(likelihood)
+        self.date_points_by_delta = [
+            max(DATE_POINTS_MIN, DATE_POINTS_MAX + POINTS_PER_NAT * math.log(chance / top))
+            if chance > 0
+            else DATE_POINTS_MIN
+            for chance in likelihood
+        ]
         self.date_points_by_entry_offset = self.date_points_by_delta[::-1]
+
+    def _learn_aliases(
+        self, pairs: dict[tuple[int, int], _Pair], *, lines: Counter[int], entries: Counter[int]
+    ) -> bool:
+        """Learn the words a bank prints for a payee that its entries never write ("DB
+        VERTRIEB" for "Deutsche Bahn") from the pairs that stand alone on a rare amount
+        with nothing else in common, then search the lines showing such words again.
+        Whether any was learnt (and `pairs` changed)."""
+        examples = [
+            (self.line_texts[line], self.entry_texts[entry])
+            for (line, entry), pair in pairs.items()
+            if lines[line] == entries[entry] == 1
+            and pair.similarity == 0
+            and not pair.reference_equal
+            and pair.fee_pattern is None
+            and pair.rarity >= RARE_AMOUNT_RARITY_MIN
+        ]
+        if not self.texts.learn_aliases(examples):
+            return False
+        aliased = []
+        for position, text in enumerate(self.line_texts):
+            found = self.texts.aliased(text)
+            if found is not text:
+                self.line_texts[position] = found
+                aliased.append(position)
+        new_keys = _keys(
+            [self.line_texts[p] for p in aliased], [self.line_references[p] for p in aliased]
+        )
+        for position, keys in zip(aliased, new_keys, strict=True):
+            self.line_keys[position] = keys
+        for key in [key for key in pairs if self.line_texts[key[0]].aliases]:
+            del pairs[key]
+        self._search(pairs, aliased)
+        return True
+
+    def _score(self, pairs: dict[tuple[int, int], _Pair]) -> None:
+        """Evidence of every pair: amount (or fee), date, text, reference, conflict."""
+        window = self.settings.date_window_days
         date_points = self.date_points_by_delta
+        payee, reading_points = self.texts.payee, self._reading_points
+        by_text: dict[int, dict[FeePattern | None, float]] = {}  # entry text id -> points
+        for text in self.entry_texts:
+            if text.id not in by_text:
+                by_text[text.id] = reading_points(payee(text))
+        readings = [by_text[text.id] for text in self.entry_texts]
         for key, pair in pairs.items():
             points = pair.base_points + date_points[pair.delta_days + window]
+            points += readings[pair.entry][pair.fee_pattern]
             points += TEXT_POINTS_MAX * pair.similarity / 100
             if pair.reference_equal:
                 points += REFERENCE_POINTS
@@ -925,7 +1188,7 @@ class _PairSearch:
         """File the pair of `line` and each candidate entry; an entry with two readings
         keeps the first (fee patterns in their order). Text similarity only for those
         that share a key: the others have none."""
-        ordinal, reference, text = (
+        ordinal, references, text = (
             self.line_ordinals[line],
             self.line_references[line],
             self.line_texts[line],
@@ -937,17 +1200,18 @@ class _PairSearch:
                 continue
             similarity = similarity_of(text, entry_texts[entry]) if shared else 0
             found[(line, entry)] = _Pair(
-                0.0,  # scored once the booking lag is learnt (`learn_date_points`)
+                0.0,  # scored once the booking lag is learnt (`learn`)
                 line,
                 entry,
                 ordinal - entry_ordinals[entry],
                 reading.fee_pattern,
                 reading.fee_minor,
-                reference is not None and reference == entry_references[entry],
+                entry_references[entry] in references,
                 similarity,
                 reading.rarity,
                 reading.base_points,
                 similarity == 0 and text.names,
+                bool(text.aliases) and not text.aliases.isdisjoint(entry_texts[entry].words),
             )
 
     def hidden_rivals(self, held: dict[int, _Pair]) -> _HiddenRivals:
@@ -975,12 +1239,19 @@ class _HiddenRivals:
     def __init__(self, search: _PairSearch, *, lines: _Index, entries: _Index) -> None:
         self.search, self.free_lines, self.free_entries = search, lines, entries
 
-    def evidence(self, held: _Pair) -> float:
+    def evidence(
+        self,
+        held: _Pair,
+        *,
+        lines_aside: Container[int] = (),
+        entries_aside: Container[int] = (),
+    ) -> float:
         """Evidence, text aside, of the best such rival (-inf: none). Candidates left
         out of the pair list (blind ones past the closest few) count here. A rival
         sharing no word key with the other side loses `TEXT_CONFLICT_POINTS` when the
         bank text names a payee, as it would as a pair, or when the held pair reads
-        well: its payee shows in bank text, and the rival's text shows none of it."""
+        well: its payee shows in bank text, and the rival's text shows none of it.
+        Items `lines_aside` and `entries_aside` are no rivals (the held pair's block)."""
         search, window = self.search, self.search.settings.date_window_days
         currency = search.line_currencies[held.line]
         line_keys, entry_keys, line_texts = search.line_keys, search.entry_keys, search.line_texts
@@ -999,6 +1270,7 @@ class _HiddenRivals:
                 center,
                 search.date_points_by_entry_offset,
                 lambda rival: names and keys.isdisjoint(entry_keys[rival]),
+                entries_aside,
             )
         center = search.entry_ordinals[held.entry]
         rivals = self.free_lines.window(
@@ -1015,6 +1287,7 @@ class _HiddenRivals:
                     lambda rival: (
                         (reads or line_texts[rival].names) and keys.isdisjoint(line_keys[rival])
                     ),
+                    lines_aside,
                 ),
             )
         return held.base_points + best
@@ -1025,6 +1298,7 @@ class _HiddenRivals:
         center: int,
         scores: list[float],
         conflicts: Callable[[int], bool],
+        aside: Container[int],
     ) -> float:
         """The best date score of a free rival, less the conflict points of its text."""
         best = -math.inf
@@ -1036,6 +1310,8 @@ class _HiddenRivals:
             count=HIDDEN_RIVALS_SCAN_MAX,
             scan_max=self.search.settings.candidates_per_line_max,
         ):
+            if rival in aside:
+                continue
             if not conflicts(rival):
                 return max(best, score)  # closest first: no later one scores more
             best = max(best, score - TEXT_CONFLICT_POINTS)
@@ -1143,18 +1419,31 @@ def _swap_improvements(assignment: _Assignment) -> None:
             return
 
 
-def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[int, float]:
-    """For each held pair, by its line, the evidence its best alternative would lose
-    (inf: none)."""
-    gaps = dict.fromkeys(assignment.of_line, math.inf)
-    hidden = search.hidden_rivals(assignment.of_line)
+def _rival_gaps(
+    assignment: _Assignment,
+    search: _PairSearch,
+    *,
+    blocks: _Blocks | None = None,
+    lines: Iterable[int] | None = None,
+    hidden: _HiddenRivals | None = None,
+) -> dict[int, float]:
+    """For each held pair (of `lines`, default all), by its line, the evidence its best
+    alternative would lose (inf: none). For the pairs a block assigned (`blocks`), an
+    alternative inside their block is none: the block weighed those."""
     of_line, of_entry = assignment.of_line, assignment.of_entry
+    held_pairs = of_line.values() if lines is None else [of_line[line] for line in lines]
+    gaps = {held.line: math.inf for held in held_pairs}
+    hidden = search.hidden_rivals(of_line) if hidden is None else hidden
     date_points_max = max(search.date_points_by_delta)  # no rival's date scores more
-    for held in of_line.values():
+    no_block: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
+    for held in held_pairs:
         gap = gaps[held.line]
+        block_lines, block_entries = no_block
+        if blocks is not None and held.line in blocks.pairs:
+            block_lines, block_entries = blocks.members[blocks.of_line[held.line]]
         line_options = assignment.line_options[held.line]
         for option in line_options if len(line_options) > 1 else ():
-            if option is held:
+            if option is held or option.entry in block_entries:
                 continue
             if option.entry not in of_entry:
                 gap = min(gap, held.evidence - option.evidence)
@@ -1164,10 +1453,11 @@ def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[int, float
                 other, crossed = partner
                 loss = held.evidence + other.evidence - option.evidence - crossed.evidence
                 gap = min(gap, loss)
-                gaps[other.line] = min(gaps[other.line], loss)
+                if other.line in gaps:
+                    gaps[other.line] = min(gaps[other.line], loss)
         entry_options = assignment.entry_options[held.entry]
         for option in entry_options if len(entry_options) > 1 else ():
-            if option.line not in of_line:
+            if option.line not in of_line and option.line not in block_lines:
                 gap = min(gap, held.evidence - option.evidence)
         # A rival left out of the pairs has no text and no reference: skip the search
         # when even the best such rival could not come close, or not closer than the
@@ -1176,9 +1466,318 @@ def _rival_gaps(assignment: _Assignment, search: _PairSearch) -> dict[int, float
             held.evidence - held.base_points - DATE_POINTS_MAX < DISTINCT_GAP_FULL
             and held.evidence - (held.base_points + date_points_max) < gap
         ):
-            gap = min(gap, held.evidence - hidden.evidence(held))
+            rival = hidden.evidence(held, lines_aside=block_lines, entries_aside=block_entries)
+            gap = min(gap, held.evidence - rival)
         gaps[held.line] = gap
     return gaps
+
+
+# --- interchangeable blocks --------------------------------------------------------
+
+
+class _Blocks(NamedTuple):
+    """Look-alike lines and entries assigned as a block (see `_resolve_blocks`)."""
+
+    members: list[tuple[frozenset[int], frozenset[int]]]  # lines and entries, by block
+    of_line: dict[int, int]  # the block of each member line
+    pairs: dict[int, int]  # line of each pair a block assigned -> the pairs of its block
+    decided: set[int]  # lines of those pairs whose dates decide them
+
+
+def _look_alike_pairs(assignment: _Assignment, search: _PairSearch) -> list[_Pair]:
+    """The candidates of each line that show the payee its text reads best as: the
+    same entry amount and the same payee words. A line that reads as well as two
+    payees (or two amounts) has none, and so has a line whose reference (or one in its
+    text) is an entry's: the reference tells which entry it is."""
+    payee, entry_texts, entry_amounts = search.texts.payee, search.entry_texts, search.entry_amounts
+    entry_options = assignment.entry_options
+    found: list[_Pair] = []
+    for options in assignment.line_options.values():
+        if len(options) == 1 and len(entry_options[options[0].entry]) == 1:
+            continue  # a pair alone: no block
+        best = max(options, key=operator.attrgetter("similarity"))
+        if best.similarity < READ_SIMILARITY_MIN or any(o.reference_equal for o in options):
+            continue
+        amount, names = entry_amounts[best.entry], payee(entry_texts[best.entry])
+        if not names:
+            continue
+        alike = []
+        for option in options:
+            entry = option.entry
+            if entry_amounts[entry] == amount and payee(entry_texts[entry]) == names:
+                alike.append(option)
+            elif option.similarity == best.similarity:
+                break  # reads as another payee just as well
+        else:
+            found += alike
+    return found
+
+
+def _block_components(
+    alike: list[_Pair], assignment: _Assignment
+) -> list[tuple[list[int], list[int]]]:
+    """Lines and entries connected by look-alike pairs, three or more, positions
+    ascending; less those held by a pair that leaves them (they are rivals)."""
+    line_degrees = Counter(pair.line for pair in alike)
+    entry_degrees = Counter(pair.entry for pair in alike)
+    parent: dict[int, int] = {}  # lines as themselves, entries as -1 - entry
+
+    def root(item: int) -> int:
+        path = []
+        while (up := parent[item]) != item:
+            path.append(item)
+            item = up
+        for step in path:
+            parent[step] = item
+        return item
+
+    for pair in alike:
+        if line_degrees[pair.line] == entry_degrees[pair.entry] == 1:
+            continue  # a pair alone: no block
+        line, entry = pair.line, -1 - pair.entry
+        parent.setdefault(line, line)
+        parent.setdefault(entry, entry)
+        parent[root(line)] = root(entry)
+    members: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for item in sorted(parent, key=abs):  # lines and entries each by position
+        lines, entries = members[root(item)]
+        if item >= 0:
+            lines.append(item)
+        else:
+            entries.append(-1 - item)
+    components = []
+    for lines, entries in members.values():
+        line_set, entry_set = set(lines), set(entries)
+        inside_lines = [
+            line
+            for line in lines
+            if (held := assignment.of_line.get(line)) is None or held.entry in entry_set
+        ]
+        inside_entries = [
+            entry
+            for entry in entries
+            if (held := assignment.of_entry.get(entry)) is None or held.line in line_set
+        ]
+        if len(inside_lines) + len(inside_entries) >= 3:
+            components.append((inside_lines, inside_entries))
+    return components
+
+
+def _block_alignment(
+    weights: dict[tuple[int, int], float], *, lines: int, entries: int, orphan: float
+) -> tuple[list[tuple[int, int]], list[float]]:
+    """The likeliest order-keeping alignment of `lines` and `entries` (places in date
+    order), and for each of its links the probability of that link over all such
+    alignments: an alignment links line i and entry j at `weights[(i, j)]` and leaves
+    an item out at `orphan`; links never cross.
+
+    Every alignment leaves out lines + entries - 2 * links items, so the sums use odds
+    `weight / orphan ** 2` per link and 1 per item left out: the same probabilities,
+    and no underflow along a long run of items left out.
+    """
+    odds = {place: weight / orphan**2 for place, weight in weights.items()}
+    path = _likeliest_alignment(odds, lines=lines, entries=entries)
+    before, before_scales = _alignment_sums(odds, lines=lines, entries=entries)
+    flipped = {(lines - 1 - i, entries - 1 - j): value for (i, j), value in odds.items()}
+    after, after_scales = _alignment_sums(flipped, lines=lines, entries=entries)
+    total = before_scales[lines] + math.log(before[lines][entries])
+    chances = []
+    for i, j in path:
+        # The alignments through link (i, j): any of the items before it, times any
+        # of the items after it (the flipped sums, counted from the end).
+        scale = before_scales[i] + after_scales[lines - 1 - i] - total
+        chance = before[i][j] * odds[(i, j)] * after[lines - 1 - i][entries - 1 - j]
+        chances.append(min(1.0, chance * math.exp(scale)))
+    return path, chances
+
+
+def _alignment_sums(
+    odds: dict[tuple[int, int], float], *, lines: int, entries: int
+) -> tuple[list[list[float]], list[float]]:
+    """`sums[i][j] * exp(scales[i])`: the total odds of the alignments of the first i
+    lines and the first j entries (see `_block_alignment`). Each alignment is counted
+    once, in its canonical order (between two links, the lines left out before the
+    entries left out); each row is scaled to its largest value."""
+    sums: list[list[float]] = []
+    scales: list[float] = []
+    scale = 0.0
+    link_or_line = [0.0] * (entries + 1)  # the last step linked or left a line out
+    entry_out = [0.0] * (entries + 1)  # the last step left an entry out
+    for i in range(lines + 1):
+        above_link_or_line, above_entry_out = link_or_line, entry_out
+        link_or_line, entry_out = [0.0] * (entries + 1), [0.0] * (entries + 1)
+        for j in range(entries + 1):
+            if i == 0:
+                value = 1.0 if j == 0 else 0.0
+            else:
+                value = above_link_or_line[j]
+                link = odds.get((i - 1, j - 1)) if j else None
+                if link:
+                    value += (above_link_or_line[j - 1] + above_entry_out[j - 1]) * link
+            link_or_line[j] = value
+            if j:
+                entry_out[j] = link_or_line[j - 1] + entry_out[j - 1]
+        row = [a + b for a, b in zip(link_or_line, entry_out, strict=True)]
+        largest = max(row)
+        link_or_line = [value / largest for value in link_or_line]
+        entry_out = [value / largest for value in entry_out]
+        scale += math.log(largest)
+        sums.append([value / largest for value in row])
+        scales.append(scale)
+    return sums, scales
+
+
+def _likeliest_alignment(
+    odds: dict[tuple[int, int], float], *, lines: int, entries: int
+) -> list[tuple[int, int]]:
+    """The links of the likeliest alignment (see `_block_alignment`); of equally likely
+    ones, the one that links earliest."""
+    logs = {place: math.log(value) for place, value in odds.items()}
+    best = [[-math.inf] * (entries + 1) for _ in range(lines + 1)]
+    step = [[0] * (entries + 1) for _ in range(lines + 1)]  # 0 link, 1 line out, 2 entry out
+    best[0][0] = 0.0
+    for i in range(lines + 1):
+        row, above = best[i], best[i - 1] if i else None
+        for j in range(entries + 1):
+            if i == j == 0:
+                continue
+            value, move = -math.inf, 0
+            if above is not None:
+                link = logs.get((i - 1, j - 1)) if j else None
+                if link is not None:
+                    value = above[j - 1] + link
+                if above[j] > value:
+                    value, move = above[j], 1
+            if j and row[j - 1] > value:
+                value, move = row[j - 1], 2
+            row[j], step[i][j] = value, move
+    path = []
+    i, j = lines, entries
+    while i or j:
+        move = step[i][j]
+        if move == 0:
+            i, j = i - 1, j - 1
+            path.append((i, j))
+        elif move == 1:
+            i -= 1
+        else:
+            j -= 1
+    path.reverse()
+    return path
+
+
+def _resolve_blocks(assignment: _Assignment, search: _PairSearch) -> _Blocks:
+    """Assign look-alike lines and entries (one payee, one amount, several of each in
+    a few days) as a block: text cannot tell them apart, dates can. The bank books a
+    payment a few days after its entry, so the likeliest assignment keeps the order of
+    the dates (the k-th earliest line is the k-th earliest entry); an item may be left
+    out (`BLOCK_ORPHAN_ODDS`). The held pairs of a block give way to its likeliest
+    alignment; a pair of it is decided when it holds in at least `BLOCK_CHANCE_MIN`
+    of all alignments, weighed by the learnt booking lag, its delay is one the bank
+    takes (`BLOCK_LAG_SHARE_MIN`), and crossing it with a neighbour is unlikely
+    (`BLOCK_CROSSING_RATIO_MAX`) and reads no better."""
+    blocks = _Blocks([], {}, {}, set())
+    window, likelihood = search.settings.date_window_days, search.lag_likelihood
+    date_points = search.date_points_by_delta
+    lag_min = BLOCK_LAG_SHARE_MIN * max(likelihood)
+    alike = _look_alike_pairs(assignment, search)
+    alike_keys = {(pair.line, pair.entry) for pair in alike}
+    for lines, entries in _block_components(alike, assignment):
+        if len(lines) * len(entries) > BLOCK_CELLS_MAX:
+            continue
+        lines.sort(key=search.line_ordinals.__getitem__)  # stable: positions break ties
+        entries.sort(key=search.entry_ordinals.__getitem__)
+        place_of_entry = {entry: place for place, entry in enumerate(entries)}
+        weights: dict[tuple[int, int], float] = {}
+        undated: dict[tuple[int, int], float] = {}  # evidence but the date's
+        for i, line in enumerate(lines):
+            for option in assignment.line_options[line]:
+                j = place_of_entry.get(option.entry)
+                chance = likelihood[option.delta_days + window]
+                if j is not None and chance > 0 and (line, option.entry) in alike_keys:
+                    weights[(i, j)] = chance
+                    undated[(i, j)] = option.evidence - date_points[option.delta_days + window]
+        path, chances = _block_alignment(
+            weights, lines=len(lines), entries=len(entries), orphan=BLOCK_ORPHAN_ODDS
+        )
+        number = len(blocks.members)
+        blocks.members.append((frozenset(lines), frozenset(entries)))
+        blocks.of_line.update(dict.fromkeys(lines, number))
+        for line in lines:
+            held = assignment.of_line.get(line)
+            if held is not None:
+                assignment.drop(held)
+        by_key = assignment.by_key
+        chosen = [by_key[(lines[i], entries[j])] for i, j in path]
+        decided = [
+            chance >= BLOCK_CHANCE_MIN
+            and crossing <= BLOCK_CROSSING_RATIO_MAX
+            and likelihood[pair.delta_days + window] >= lag_min
+            for pair, chance, crossing in zip(
+                chosen, chances, _crossing_ratios(path, weights, undated), strict=True
+            )
+        ]
+        for pair, sure in zip(chosen, decided, strict=True):
+            assignment.take(pair)
+            blocks.pairs[pair.line] = len(chosen)
+            if sure:
+                blocks.decided.add(pair.line)
+    return blocks
+
+
+def _crossing_ratios(
+    path: list[tuple[int, int]],
+    weights: dict[tuple[int, int], float],
+    undated: dict[tuple[int, int], float],
+) -> list[float]:
+    """For each link of `path`, how likely, at most, crossing it with a link near it is,
+    against keeping both (1.0: as likely, as for two lines or two entries of one day);
+    infinite where the crossed links have more evidence besides their dates."""
+    ratios = [0.0] * len(path)
+    for place, (i, j) in enumerate(path):
+        for other in range(place + 1, min(place + 1 + BLOCK_CROSSING_REACH, len(path))):
+            k, m = path[other]
+            crossed = weights.get((i, m), 0.0) * weights.get((k, j), 0.0)
+            ratio = crossed / (weights[(i, j)] * weights[(k, m)])
+            if crossed and undated[(i, m)] + undated[(k, j)] > (
+                undated[(i, j)] + undated[(k, m)] + BLOCK_EVIDENCE_TOLERANCE
+            ):
+                ratio = math.inf  # the texts (or references) read better crossed
+            ratios[place] = max(ratios[place], ratio)
+            ratios[other] = max(ratios[other], ratio)
+    return ratios
+
+
+def _settle_blocks(
+    blocks: _Blocks, gaps: dict[int, float], *, assignment: _Assignment, search: _PairSearch
+) -> list[int]:
+    """Undecide the pairs of a block near one with a rival outside the block within
+    `ambiguity_margin` (a line or entry of each within `date_window_days`): there the
+    block may not be what it seems. Returns the lines of the pairs of blocks left
+    undecided, whose rival gaps must count their block again."""
+    settings = search.settings
+    window = settings.date_window_days
+    by_block: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
+    for line in blocks.pairs:
+        entry = assignment.of_line[line].entry
+        rival = gaps.get(line, math.inf) < settings.ambiguity_margin
+        by_block[blocks.of_line[line]].append((line, entry, rival))
+    for members in by_block.values():
+        rivalled = [
+            (search.line_ordinals[line], search.entry_ordinals[entry])
+            for line, entry, rival in members
+            if rival
+        ]
+        for line, entry, _ in members if rivalled else ():
+            dates = (search.line_ordinals[line], search.entry_ordinals[entry])
+            if any(
+                abs(mine - theirs) <= window
+                for near in rivalled
+                for mine in dates
+                for theirs in near
+            ):
+                blocks.decided.discard(line)
+    return sorted(line for line in blocks.pairs if line not in blocks.decided)
 
 
 def _confidence(
@@ -1208,6 +1807,8 @@ def _pair_match(
     pair: _Pair,
     *,
     gap: float,
+    block_pairs: int = 0,
+    block_decided: bool = False,
     lines: Sequence[MatchBankLine],
     entries: Sequence[MatchEntry],
     settings: MatchSettings,
@@ -1229,7 +1830,16 @@ def _pair_match(
         reasons.append("text_conflict")
     if pair.rarity >= RARE_AMOUNT_RARITY_MIN:
         reasons.append("amount_rare")
+    if pair.alias:
+        reasons.append("text_alias")
+    if block_decided:
+        # Look-alikes linked in the order of their dates: the gap is to rivals outside.
+        reasons += ["interchangeable_block", _reason("block_pairs", block_pairs)]
     confidence, ambiguous = _confidence(evidence, gap, cap, settings)
+    if block_pairs and not block_decided:
+        # One of look-alikes whose dates do not decide which is which.
+        reasons.append("block_undecided")
+        confidence, ambiguous = min(confidence, settings.ambiguous_confidence_max), True
     if pair.similarity == 0 and not pair.reference_equal:
         confidence = round(confidence * AMOUNT_DATE_ONLY_FACTOR, CONFIDENCE_DECIMALS)
         reasons.append("amount_and_date_only")
@@ -1365,10 +1975,19 @@ class _GroupSearch:
     """Group search over the open lines and entries, in both directions."""
 
     def __init__(
-        self, search: _PairSearch, *, open_lines: set[int], open_entries: set[int]
+        self,
+        search: _PairSearch,
+        *,
+        open_lines: set[int],
+        open_entries: set[int],
+        paired_lines: Container[int] = (),
+        paired_entries: Container[int] = (),
     ) -> None:
         # Per-position lists come from the pair search; amounts are absolute here.
         settings = search.settings
+        # Items an open pair reads as one payment: a group of them has that pair as
+        # a rival, which the group's evidence cannot be weighed against.
+        self.paired_lines, self.paired_entries = paired_lines, paired_entries
         self.search, self.texts, self.settings = search, search.texts, settings
         self.line_keys, self.entry_keys = search.line_keys, search.entry_keys
         self.pool_sizes = {
@@ -1490,6 +2109,14 @@ class _GroupSearch:
             f"date_delta_max_{max(abs(member.delta_days) for member in best)}d",
             _gap_reason(gap),
         ]
+        lines_of, entries_of = (
+            (self.paired_lines, self.paired_entries)
+            if one_to_many
+            else (self.paired_entries, self.paired_lines)
+        )
+        if position in lines_of or any(member.position in entries_of for member in best):
+            reasons.append("pair_rival")
+            confidence, ambiguous = min(confidence, self.settings.ambiguous_confidence_max), True
         if ambiguous:
             reasons.append("ambiguous")
         kind = MatchKind.ONE_TO_MANY if one_to_many else MatchKind.MANY_TO_ONE
@@ -1506,8 +2133,7 @@ class _GroupSearch:
             entry = member.position if one_to_many else anchor
             bank, book = search.line_texts[line], search.entry_texts[entry]
             similarities.append(self.texts.similarity(bank, book))
-            reference = search.line_references[line]  # None when empty
-            references.append(reference is not None and reference == search.entry_references[entry])
+            references.append(search.entry_references[entry] in search.line_references[line])
         worst_delta = max(group, key=lambda member: abs(member.delta_days)).delta_days
         points = GROUP_POINTS - GROUP_SIZE_PENALTY_POINTS * (len(group) - 2)
         points += TEXT_POINTS_MAX * sum(similarities) / len(similarities) / 100
@@ -1614,22 +2240,44 @@ def _reconcile(
     texts = TextModel(entry.text for entry in entries)
     pair_search = _PairSearch(lines, entries, texts, settings)
     pairs = pair_search.pairs()
-    pair_search.learn_date_points(pairs)
+    pair_search.learn(pairs)
     assignment = _Assignment(pairs)
     _assign_greedily(assignment)
     _swap_improvements(assignment)
-    gaps = _rival_gaps(assignment, pair_search)
+    blocks = _resolve_blocks(assignment, pair_search)
+    hidden = pair_search.hidden_rivals(assignment.of_line)
+    gaps = _rival_gaps(assignment, pair_search, blocks=blocks, hidden=hidden)
+    undecided = _settle_blocks(blocks, gaps, assignment=assignment, search=pair_search)
+    gaps.update(_rival_gaps(assignment, pair_search, lines=undecided, hidden=hidden))
     pair_proposals: list[_Proposal] = []
     open_lines, open_entries = set(range(len(lines))), set(range(len(entries)))
+    paired_lines: set[int] = set()  # of open pairs that read well (rivals of groups)
+    paired_entries: set[int] = set()
     for pair in assignment.of_line.values():
+        block_pairs = blocks.pairs.get(pair.line, 0)
         match = _pair_match(
-            pair, gap=gaps[pair.line], lines=lines, entries=entries, settings=settings
+            pair,
+            gap=gaps[pair.line],
+            block_pairs=block_pairs,
+            block_decided=pair.line in blocks.decided,
+            lines=lines,
+            entries=entries,
+            settings=settings,
         )
         pair_proposals.append(_Proposal(-match.confidence, (pair.line,), (pair.entry,), match))
         if match.confidence > CONTESTED_PAIR_CONFIDENCE_MAX:
             open_lines.discard(pair.line)
             open_entries.discard(pair.entry)
-    search = _GroupSearch(pair_search, open_lines=open_lines, open_entries=open_entries)
+        elif pair.similarity >= READ_SIMILARITY_MIN or pair.reference_equal:
+            paired_lines.add(pair.line)
+            paired_entries.add(pair.entry)
+    search = _GroupSearch(
+        pair_search,
+        open_lines=open_lines,
+        open_entries=open_entries,
+        paired_lines=paired_lines,
+        paired_entries=paired_entries,
+    )
     group_proposals = [
         _group_proposal(group, lines=lines, entries=entries) for group in search.groups()
     ]

@@ -281,6 +281,64 @@ def test_a_bank_abbreviation_of_the_payee_reads_as_the_payee() -> None:
     assert matching.abbreviation_credits("tlsrsn", ["rhein", "atlas"]) == [0.0, 0.0]
 
 
+def test_a_bank_line_naming_another_payee_with_a_shared_word_reads_poorly() -> None:
+    texts = matching.TextModel(
+        ["Alpha Optik", "Alpha Getraenke", "Kranich Labor", "Kranich Telecom"]
+        + [f"{name} Handel" for name in NAMES]  # enough payees for names to be rare
+    )
+
+    def similarity(bank: str, book: str) -> int:
+        return texts.similarity(texts.text(bank), texts.text(book))
+
+    assert similarity("CARD PAYMENT ALPHA OPTIK AG", "Alpha Optik") == 100
+    # "optik" names a payee the entry is not, "getraenke" one the bank does not show.
+    assert similarity("CARD PAYMENT ALPHA OPTIK AG", "Alpha Getraenke") < 20
+    # A bank text cut short in its last word ("LABO") still shows it.
+    assert similarity("SEPA TRANSFER KRANICH LABO", "Kranich Labor") >= 90
+    assert similarity("SEPA TRANSFER KRANICH LABO", "Kranich Telecom") < 50
+
+
+def test_a_reference_in_the_bank_text_tells_look_alikes_apart() -> None:
+    matches = reconcile(
+        [
+            line("b1", -2_500, "SEPA TRANSFER NOVA VERLAG", days=2),
+            # The bank's own id in the reference field, the invoice number in the text.
+            line("b2", -2_500, "SEPA TRANSFER NOVA VERLAG RE-2026-17", days=3, reference="FT9"),
+        ],
+        [
+            entry("e1", -2_500, "Nova Verlag", reference="RE-2026-17"),
+            entry("e2", -2_500, "Nova Verlag", days=1),
+        ],
+        SETTINGS,
+    )
+    assert pairs_of(matches) == {(("b1",), ("e2",)), (("b2",), ("e1",))}
+    by_line = {match.bank_line_ids: match for match in matches}
+    assert "reference_equal" in by_line[("b2",)].reasons
+    assert all(auto_accepted(match, SETTINGS) for match in matches)
+
+
+def test_an_alias_the_bank_uses_for_a_payee_is_learnt_from_lone_pairs() -> None:
+    """Lone pairs on rare amounts teach that "DB VERTRIEB" is "Deutsche Bahn"."""
+    lines = [
+        line(f"a{n}", -3_001 - 113 * n, "VISA DB VERTRIEB GMBH", days=7 * n - 79)
+        for n in range(matching.ALIAS_EXAMPLES_MIN + 1)
+    ]
+    entries = [
+        entry(f"d{n}", -3_001 - 113 * n, "Deutsche Bahn", days=7 * n - 80)
+        for n in range(matching.ALIAS_EXAMPLES_MIN + 1)
+    ]
+    look_alike = [entry("e-db", -999, "Deutsche Bahn"), entry("e-spotify", -999, "Spotify")]
+    bank = line("b1", -999, "DB VERTRIEB GMBH", days=1)
+    untaught = only(reconcile([bank], look_alike, SETTINGS))
+    assert "amount_and_date_only" in untaught.reasons
+    assert not auto_accepted(untaught, SETTINGS)
+    matches = reconcile([*lines, bank], [*entries, *look_alike], SETTINGS)
+    found = next(match for match in matches if match.bank_line_ids == ("b1",))
+    assert found.entry_ids == ("e-db",)
+    assert "text_alias" in found.reasons
+    assert auto_accepted(found, SETTINGS)
+
+
 def test_other_currency_is_never_matched() -> None:
     assert (
         reconcile(
@@ -654,9 +712,171 @@ def test_rival_gaps_skip_only_hidden_rivals_that_could_not_narrow_them(
         lines, entries, matching.TextModel(entry.text for entry in entries), SETTINGS
     )
     pairs = search.pairs()
-    search.learn_date_points(pairs)
+    search.learn(pairs)
     assignment = matching._Assignment(pairs)
     matching._assign_greedily(assignment)
     matching._swap_improvements(assignment)
     expected = rival_gaps_looking_at_every_hidden_rival(assignment, search)
     assert matching._rival_gaps(assignment, search) == expected
+
+
+# --- interchangeable blocks ----------------------------------------------------------
+
+
+def with_taught_lag(
+    lines: list[MatchBankLine], entries: list[MatchEntry]
+) -> tuple[list[MatchBankLine], list[MatchEntry]]:
+    """`lines` and `entries` after a hundred lone pairs, months earlier, that teach the
+    matcher the bank's booking lag: mostly a day, sometimes the same day, up to four."""
+    taught_lines, taught_entries = [], []
+    number = 0
+    for delay_days, count in ((0, 20), (1, 35), (2, 25), (3, 12), (4, 8)):
+        for _ in range(count):
+            amount = -10_000 - 37 * number
+            days = number // 2 - 90
+            taught_entries.append(entry(f"t-e{number}", amount, f"Shop {number}", days=days))
+            taught_lines.append(
+                line(f"t-b{number}", amount, f"CARD PAYMENT SHOP {number}", days=days + delay_days)
+            )
+            number += 1
+    return taught_lines + lines, taught_entries + entries
+
+
+def block_matches(lines: list[MatchBankLine], entries: list[MatchEntry]) -> dict[str, Match]:
+    """The matches of `lines` among a taught lag, by their bank line."""
+    matches = reconcile(*with_taught_lag(lines, entries), SETTINGS)
+    return {
+        match.bank_line_ids[0]: match
+        for match in matches
+        if not match.bank_line_ids[0].startswith("t-")
+    }
+
+
+HAPPY_LINES = [
+    line("b1", -450, "SEPA DD HAPPY COFFEE UG", days=1),
+    line("b2", -450, "SEPA DD HAPPY COFFEE UG", days=3),
+    line("b3", -450, "SEPA DD HAPPY COFFEE UG", days=4),
+]
+HAPPY_ENTRIES = [
+    entry("e1", -450, "Happy Coffee"),
+    entry("e2", -450, "Happy Coffee", days=1),
+    entry("e3", -450, "Happy Coffee", days=3),
+]
+
+
+def test_a_block_of_three_look_alikes_is_accepted_in_the_order_of_their_dates() -> None:
+    """Text cannot tell these apart; a swap of neighbours fits the bank's lag too,
+    but less well than keeping the order of the dates."""
+    found = block_matches(HAPPY_LINES, HAPPY_ENTRIES)
+    assert {line_id: match.entry_ids for line_id, match in found.items()} == {
+        "b1": ("e1",),
+        "b2": ("e2",),
+        "b3": ("e3",),
+    }
+    for match in found.values():
+        assert {"interchangeable_block", "block_pairs_3"} <= set(match.reasons)
+        assert "ambiguous" not in match.reasons
+        assert auto_accepted(match, SETTINGS)
+
+
+def test_a_block_with_an_orphan_on_one_side_stays_proposed() -> None:
+    """Two lines for three entries, or four lines for three: the dates do not say
+    which one has no counterpart."""
+    for lines, entries in (
+        (HAPPY_LINES[:2], HAPPY_ENTRIES),
+        ([*HAPPY_LINES, line("b4", -450, "SEPA DD HAPPY COFFEE UG", days=2)], HAPPY_ENTRIES),
+    ):
+        found = block_matches(lines, entries)
+        assert len(found) == min(len(lines), len(entries))
+        for match in found.values():
+            assert "block_undecided" in match.reasons
+            assert "interchangeable_block" not in match.reasons
+            assert not auto_accepted(match, SETTINGS)
+
+
+def test_a_rival_outside_the_block_keeps_it_for_review() -> None:
+    """A line of another payee ("Berlin", whose own entry a reference took) reads the
+    block's entries almost as well as the block's lines do."""
+    found = block_matches(
+        [
+            *HAPPY_LINES,
+            line("r1", -450, "HAPPY COFFEE BERLIN", days=2),
+            line("r2", -450, "HAPPY COFFEE BERLIN", days=2, reference="RE-7"),
+        ],
+        [*HAPPY_ENTRIES, entry("x1", -450, "Happy Coffee Berlin", days=1, reference="RE-7")],
+    )
+    assert found["r2"].entry_ids == ("x1",)
+    assert auto_accepted(found["r2"], SETTINGS)
+    for line_id in ("b1", "b2", "b3", "r1"):
+        match = found.get(line_id)
+        if match is not None:
+            assert "interchangeable_block" not in match.reasons
+            assert not auto_accepted(match, SETTINGS)
+
+
+def test_two_lines_of_one_day_for_two_look_alike_entries_are_left_for_review() -> None:
+    """Either way round fits the lag as well: nothing decides which is which."""
+    found = block_matches(
+        [line("b1", -450, "HAPPY COFFEE", days=2), line("b2", -450, "HAPPY COFFEE", days=2)],
+        [entry("e1", -450, "Happy Coffee"), entry("e2", -450, "Happy Coffee", days=1)],
+    )
+    assert len(found) == 2
+    assert not any(auto_accepted(match, SETTINGS) for match in found.values())
+
+
+def test_a_sum_of_items_look_alike_pairs_read_is_no_sure_group() -> None:
+    """Two 25.00 entries a bank line of 50.00 adds up to, while two 25.00 lines read
+    as them: the pairs are the likelier story, the group is not auto-accepted."""
+    matches = reconcile(
+        [
+            line("b1", -2_500, "AMAZON PRIME*X1", days=1),
+            line("b2", -2_500, "AMAZON PRIME*X2", days=1),
+            line("b3", -5_000, "AMAZON PRIME*X3", days=2),
+        ],
+        [entry("e1", -2_500, "Amazon Prime"), entry("e2", -2_500, "Amazon Prime")],
+        SETTINGS,
+    )
+    assert not any(auto_accepted(match, SETTINGS) for match in matches)
+    assert all(match.kind is not MatchKind.ONE_TO_MANY for match in matches)
+
+
+def alignments(weights: dict[tuple[int, int], float]) -> list[tuple[tuple[int, int], ...]]:
+    """Every order-keeping alignment by brute force: chains of links (i, j) with both
+    i and j increasing."""
+    found: list[tuple[tuple[int, int], ...]] = [()]
+    for i, j in sorted(weights):
+        found += [
+            (*links, (i, j))
+            for links in found
+            if not links or min(i - links[-1][0], j - links[-1][1]) > 0
+        ]
+    return found
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=1, max_value=4),
+    st.dictionaries(
+        st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=3)),
+        st.floats(min_value=0.01, max_value=1.0),
+        max_size=10,
+    ),
+    st.sampled_from((0.01, 0.2)),
+)
+def test_block_alignment_is_the_likeliest_and_its_chances_sum_all_alignments(
+    lines: int, entries: int, drawn: dict[tuple[int, int], float], orphan: float
+) -> None:
+    weights = {(i, j): w for (i, j), w in drawn.items() if i < lines and j < entries}
+    path, chances = matching._block_alignment(weights, lines=lines, entries=entries, orphan=orphan)
+
+    def weight(links: tuple[tuple[int, int], ...]) -> float:
+        left_out = lines + entries - 2 * len(links)
+        return math.prod(weights[link] for link in links) * orphan**left_out
+
+    every = alignments(weights)
+    total = sum(map(weight, every))
+    assert weight(tuple(path)) == pytest.approx(max(map(weight, every)))
+    for link, chance in zip(path, chances, strict=True):
+        expected = sum(weight(links) for links in every if link in links) / total
+        assert chance == pytest.approx(expected, rel=1e-6)
