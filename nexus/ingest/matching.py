@@ -1781,10 +1781,11 @@ def _settle_blocks(
 
 
 def _confidence(
-    evidence: float, gap: float, cap: float, settings: MatchSettings
+    evidence: float, gap: float, cap: float, settings: MatchSettings, *, contested: bool = False
 ) -> tuple[float, bool]:
-    """Evidence plus the distinctness bonus, capped; and whether the match is ambiguous."""
-    ambiguous = gap < settings.ambiguity_margin
+    """Evidence plus the distinctness bonus, capped; and whether the match is ambiguous
+    (a rival within the margin, or `contested` on other grounds)."""
+    ambiguous = contested or gap < settings.ambiguity_margin
     points = evidence + DISTINCT_POINTS * min(1.0, max(0.0, gap) / DISTINCT_GAP_FULL)
     confidence = min(points, cap)
     if ambiguous:
@@ -1835,11 +1836,11 @@ def _pair_match(
     if block_decided:
         # Look-alikes linked in the order of their dates: the gap is to rivals outside.
         reasons += ["interchangeable_block", _reason("block_pairs", block_pairs)]
-    confidence, ambiguous = _confidence(evidence, gap, cap, settings)
-    if block_pairs and not block_decided:
+    undecided = bool(block_pairs) and not block_decided
+    if undecided:
         # One of look-alikes whose dates do not decide which is which.
         reasons.append("block_undecided")
-        confidence, ambiguous = min(confidence, settings.ambiguous_confidence_max), True
+    confidence, ambiguous = _confidence(evidence, gap, cap, settings, contested=undecided)
     if pair.similarity == 0 and not pair.reference_equal:
         confidence = round(confidence * AMOUNT_DATE_ONLY_FACTOR, CONFIDENCE_DECIMALS)
         reasons.append("amount_and_date_only")
@@ -2102,7 +2103,6 @@ class _GroupSearch:
         )
         evidence, best = scored[0]
         gap = evidence - scored[1][0] if len(scored) > 1 else math.inf
-        confidence, ambiguous = _confidence(evidence, gap, GROUP_CONFIDENCE_MAX, self.settings)
         reasons = [
             "amount_sum_equal",
             f"group_size_{len(best)}",
@@ -2114,9 +2114,12 @@ class _GroupSearch:
             if one_to_many
             else (self.paired_entries, self.paired_lines)
         )
-        if position in lines_of or any(member.position in entries_of for member in best):
+        pair_rival = position in lines_of or any(member.position in entries_of for member in best)
+        if pair_rival:
             reasons.append("pair_rival")
-            confidence, ambiguous = min(confidence, self.settings.ambiguous_confidence_max), True
+        confidence, ambiguous = _confidence(
+            evidence, gap, GROUP_CONFIDENCE_MAX, self.settings, contested=pair_rival
+        )
         if ambiguous:
             reasons.append("ambiguous")
         kind = MatchKind.ONE_TO_MANY if one_to_many else MatchKind.MANY_TO_ONE
